@@ -1,0 +1,198 @@
+//! The fixed convolutional front end of the car agent (SPEC §2), `no_std` and heap-free.
+//!
+//! input 3×84×84 → conv 6@3×3 stride 1 → tanh → maxpool 2×2 → conv 8@5×5 stride 2 → tanh →
+//! maxpool 2×2 → flatten 8×9×9 = 648. No biases. The weights (1,362) are borrowed.
+//!
+//! Layouts: the input is `[channel][row][column]` (C, H, W) with row 0 at the top of the image;
+//! the reference feeds (C, W, H), i.e. transposed — a transposed image gives the reference's
+//! features. Conv weights are PyTorch's `[out][in][ky][kx]`, conv 1 first. The output is
+//! flattened `[channel][row][column]`.
+//!
+//! Because `tanh` is monotone (tested in [`crate::activation`]), `maxpool(tanh(x)) =
+//! tanh(maxpool(x))`; we pool first, which computes 4× fewer `tanh`s and gives the same bits.
+
+use crate::activation::tanh;
+use crate::error::{Error, Result};
+
+/// Input channels, height and width.
+pub const IN_C: usize = 3;
+/// Input side (84).
+pub const IN_SIDE: usize = 84;
+/// Number of input values (3·84·84).
+pub const IN_LEN: usize = IN_C * IN_SIDE * IN_SIDE;
+const C1: usize = 6;
+const K1: usize = 3;
+const S1: usize = (IN_SIDE - K1 + 1) / 2; // 41 after pooling 82×82
+const C2: usize = 8;
+const K2: usize = 5;
+const S2: usize = ((S1 - K2) / 2 + 1) / 2; // 19 → 9 after pooling
+/// Conv-1 weights (6·3·3·3 = 162).
+pub const N_W1: usize = C1 * IN_C * K1 * K1;
+/// Conv-2 weights (8·6·5·5 = 1,200).
+pub const N_W2: usize = C2 * C1 * K2 * K2;
+/// All conv weights (1,362).
+pub const N_WEIGHTS: usize = N_W1 + N_W2;
+/// Length of the feature vector (8·9·9 = 648).
+pub const OUT_LEN: usize = C2 * S2 * S2;
+
+/// Scratch space and output of the front end (≈ 43 KB).
+#[derive(Clone)]
+pub struct Cnn {
+    pool1: [[[f32; S1]; S1]; C1],
+    out: [f32; OUT_LEN],
+}
+
+impl Default for Cnn {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Cnn {
+    /// Zeroed scratch.
+    pub const fn new() -> Self {
+        Cnn { pool1: [[[0.0; S1]; S1]; C1], out: [0.0; OUT_LEN] }
+    }
+
+    /// Computes the 648 features of an 84×84 RGB image with values in [0, 1].
+    pub fn forward(&mut self, weights: &[f32], image: &[f32]) -> Result<&[f32; OUT_LEN]> {
+        if weights.len() != N_WEIGHTS {
+            return Err(Error::Length { what: "CNN weights", expected: N_WEIGHTS, got: weights.len() });
+        }
+        if image.len() != IN_LEN {
+            return Err(Error::Length { what: "CNN input", expected: IN_LEN, got: image.len() });
+        }
+        let (w1, w2) = weights.split_at(N_W1);
+        // Conv 1 (stride 1) with 2×2 max-pooling fused: each pooled cell is the max of four
+        // convolution outputs, then tanh.
+        for co in 0..C1 {
+            let wk = &w1[co * IN_C * K1 * K1..(co + 1) * IN_C * K1 * K1];
+            for py in 0..S1 {
+                for px in 0..S1 {
+                    let mut m = f32::NEG_INFINITY;
+                    for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let (y, x) = (2 * py + dy, 2 * px + dx);
+                        let mut s = 0.0f32;
+                        for ci in 0..IN_C {
+                            for ky in 0..K1 {
+                                let row = &image[(ci * IN_SIDE + y + ky) * IN_SIDE + x..][..K1];
+                                let wr = &wk[(ci * K1 + ky) * K1..][..K1];
+                                for kx in 0..K1 {
+                                    s += wr[kx] * row[kx];
+                                }
+                            }
+                        }
+                        if s > m {
+                            m = s;
+                        }
+                    }
+                    self.pool1[co][py][px] = tanh(m);
+                }
+            }
+        }
+        // Conv 2 (stride 2) with 2×2 max-pooling fused (the 19th row/column is dropped by the
+        // floor of the pooling, as in PyTorch).
+        for co in 0..C2 {
+            let wk = &w2[co * C1 * K2 * K2..(co + 1) * C1 * K2 * K2];
+            for py in 0..S2 {
+                for px in 0..S2 {
+                    let mut m = f32::NEG_INFINITY;
+                    for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let (y, x) = (2 * (2 * py + dy), 2 * (2 * px + dx));
+                        let mut s = 0.0f32;
+                        for ci in 0..C1 {
+                            for ky in 0..K2 {
+                                let row = &self.pool1[ci][y + ky][x..x + K2];
+                                let wr = &wk[(ci * K2 + ky) * K2..][..K2];
+                                for kx in 0..K2 {
+                                    s += wr[kx] * row[kx];
+                                }
+                            }
+                        }
+                        if s > m {
+                            m = s;
+                        }
+                    }
+                    self.out[(co * S2 + py) * S2 + px] = tanh(m);
+                }
+            }
+        }
+        Ok(&self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+
+    /// Direct, unfused implementation: conv → tanh → pool, as the spec states it.
+    fn reference(w: &[f32], img: &[f32]) -> [f32; OUT_LEN] {
+        let conv = |inp: &[f32], cin: usize, side: usize, w: &[f32], cout: usize, k: usize, stride: usize| {
+            let os = (side - k) / stride + 1;
+            let mut o = vec![0.0f32; cout * os * os];
+            for co in 0..cout {
+                for y in 0..os {
+                    for x in 0..os {
+                        let mut s = 0.0f32;
+                        for ci in 0..cin {
+                            for ky in 0..k {
+                                for kx in 0..k {
+                                    s += w[((co * cin + ci) * k + ky) * k + kx]
+                                        * inp[(ci * side + y * stride + ky) * side + x * stride + kx];
+                                }
+                            }
+                        }
+                        o[(co * os + y) * os + x] = tanh(s);
+                    }
+                }
+            }
+            (o, os)
+        };
+        let pool = |inp: &[f32], c: usize, side: usize| {
+            let os = side / 2;
+            let mut o = vec![0.0f32; c * os * os];
+            for ch in 0..c {
+                for y in 0..os {
+                    for x in 0..os {
+                        let g = |dy: usize, dx: usize| inp[(ch * side + 2 * y + dy) * side + 2 * x + dx];
+                        o[(ch * os + y) * os + x] = g(0, 0).max(g(0, 1)).max(g(1, 0)).max(g(1, 1));
+                    }
+                }
+            }
+            (o, os)
+        };
+        let (a, s) = conv(img, 3, 84, &w[..N_W1], 6, 3, 1);
+        let (a, s) = pool(&a, 6, s);
+        let (a, s) = conv(&a, 6, s, &w[N_W1..], 8, 5, 2);
+        let (a, s) = pool(&a, 8, s);
+        assert_eq!(s, 9);
+        a.try_into().unwrap()
+    }
+
+    #[test]
+    fn fused_equals_reference() {
+        let mut state = 12345u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 8) as f32 / 16_777_216.0
+        };
+        let w: std::vec::Vec<f32> = (0..N_WEIGHTS).map(|_| next() * 2.0 - 1.0).collect();
+        let img: std::vec::Vec<f32> = (0..IN_LEN).map(|_| next()).collect();
+        let mut cnn = Cnn::new();
+        let got = *cnn.forward(&w, &img).unwrap();
+        let want = reference(&w, &img);
+        assert_eq!(got, want);
+        assert_eq!(N_WEIGHTS, 1362);
+        assert_eq!(OUT_LEN, 648);
+    }
+
+    #[test]
+    fn bad_lengths_are_errors() {
+        let mut cnn = Cnn::new();
+        assert!(matches!(cnn.forward(&[0.0; 3], &[0.0; IN_LEN]), Err(Error::Length { .. })));
+        assert!(matches!(cnn.forward(&[0.0; N_WEIGHTS], &[0.0; 5]), Err(Error::Length { .. })));
+    }
+}

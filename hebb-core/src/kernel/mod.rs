@@ -1,0 +1,258 @@
+//! The inner loops: one generic implementation of a layer step (forward row, Hebbian update,
+//! max-|w| normalisation), instantiated per rule and per lane type.
+//!
+//! Lanes are eight `f32` wide everywhere. The portable lane type is a plain `[f32; 8]`; the
+//! AVX2 lane type is a `__m256`. Both perform the same IEEE operations (no fused multiply-add)
+//! in the same order — including the horizontal sum's tree and the tail handling — so the AVX2
+//! kernel is **bit-identical** to the portable kernel, which is what the Cortex-M runs.
+
+use crate::activation::Activation;
+use crate::rule::RuleKind;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+mod lanes;
+mod rules;
+
+pub(crate) use lanes::Lanes;
+use lanes::Portable;
+use rules::RuleFn;
+
+/// Which implementation of the inner loops a network uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+pub enum Kernel {
+    /// Plain Rust over `[f32; 8]` lanes; runs on every target (and is what the firmware runs).
+    #[default]
+    Portable = 0,
+    /// x86_64 AVX2, bit-identical to [`Kernel::Portable`]. Only selectable where the CPU has
+    /// AVX2 (see [`Kernel::best`]).
+    Avx2 = 1,
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU supports, detected at run time (CPUID; no `std` needed).
+    pub fn best() -> Kernel {
+        if Kernel::Avx2.is_supported() {
+            Kernel::Avx2
+        } else {
+            Kernel::Portable
+        }
+    }
+
+    /// Whether this CPU can run the kernel.
+    pub fn is_supported(self) -> bool {
+        match self {
+            Kernel::Portable => true,
+            Kernel::Avx2 => avx2_available(),
+        }
+    }
+}
+
+/// Run-time AVX2 detection without `std`: CPUID for the instruction set and XGETBV for the
+/// operating system's saving of the YMM registers. Cached after the first call.
+#[cfg(target_arch = "x86_64")]
+fn avx2_available() -> bool {
+    use core::sync::atomic::{AtomicU8, Ordering};
+    static CACHE: AtomicU8 = AtomicU8::new(0); // 0 unknown, 1 no, 2 yes
+    match CACHE.load(Ordering::Relaxed) {
+        1 => return false,
+        2 => return true,
+        _ => {}
+    }
+    let yes = detect_avx2();
+    CACHE.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
+    yes
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect_avx2() -> bool {
+    use core::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
+    let leaf1 = __cpuid(1);
+    let osxsave = leaf1.ecx & (1 << 27) != 0;
+    let avx = leaf1.ecx & (1 << 28) != 0;
+    if !(osxsave && avx) {
+        return false;
+    }
+    // SAFETY: OSXSAVE is set, so XGETBV is available and enabled by the OS.
+    let xcr0 = unsafe { _xgetbv(0) };
+    if xcr0 & 0b110 != 0b110 {
+        return false; // the OS does not save XMM/YMM state
+    }
+    // Leaf 7 is queried only if the CPU reports it.
+    let max_leaf = __cpuid(0).eax;
+    max_leaf >= 7 && __cpuid_count(7, 0).ebx & (1 << 5) != 0
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn avx2_available() -> bool {
+    false
+}
+
+/// One layer's buffers for a step. Lengths are checked by [`LayerIo::check`]; the kernels rely
+/// on them.
+pub(crate) struct LayerIo<'a> {
+    /// Weights `[n_out][n_in]`, row-major.
+    pub w: &'a mut [f32],
+    /// Coefficient planes `[n_coeffs][n_out][n_in]`, or empty when not plastic.
+    pub c: &'a [f32],
+    /// Presynaptic activity, `n_in`.
+    pub pre: &'a [f32],
+    /// Postsynaptic activity (output of the layer), `n_out`.
+    pub post: &'a mut [f32],
+}
+
+impl LayerIo<'_> {
+    fn check(&self, rule: Option<RuleKind>) -> bool {
+        let n_in = self.pre.len();
+        let n_out = self.post.len();
+        let n_c = rule.map_or(0, |r| r.n_coeffs());
+        n_in > 0
+            && self.w.len() == n_in * n_out
+            && (rule.is_none() || self.c.len() == n_c * n_in * n_out)
+    }
+}
+
+/// Runs one layer: for each output row, the forward dot product and activation, then (if
+/// `rule` is given) the Hebbian update of that row, then (if `normalize`) divides the layer's
+/// weights by their max |w|. Returns `false` (and does nothing) if the buffer lengths disagree.
+pub(crate) fn layer_step(
+    kernel: Kernel,
+    io: LayerIo<'_>,
+    act: Activation,
+    rule: Option<RuleKind>,
+    normalize: bool,
+) -> bool {
+    if !io.check(rule) {
+        return false;
+    }
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 if avx2_available() => {
+            // SAFETY: AVX2 is available on this CPU (checked just above) and the buffer
+            // lengths were checked by `io.check`.
+            unsafe { avx2::layer_step(io, act, rule, normalize) }
+        }
+        // SAFETY: the portable lane type needs no CPU feature; lengths were checked.
+        _ => unsafe { dispatch::<Portable>(io, act, rule, normalize) },
+    }
+    true
+}
+
+/// Selects the rule-specialised instantiation. Inlined into each lane type's entry point so the
+/// target features of that entry point apply.
+///
+/// # Safety
+/// `L` must be supported by the CPU; `io` lengths must have been checked.
+#[inline(always)]
+pub(crate) unsafe fn dispatch<L: Lanes>(
+    io: LayerIo<'_>,
+    act: Activation,
+    rule: Option<RuleKind>,
+    normalize: bool,
+) {
+    use rules::*;
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match rule {
+            None => step::<L, NoRule>(io, act, false),
+            Some(RuleKind::A) => step::<L, RA>(io, act, normalize),
+            Some(RuleKind::AD) => step::<L, RAD>(io, act, normalize),
+            Some(RuleKind::ADLr) => step::<L, RADLr>(io, act, normalize),
+            Some(RuleKind::ABC) => step::<L, RABC>(io, act, normalize),
+            Some(RuleKind::ABCLr) => step::<L, RABCLr>(io, act, normalize),
+            Some(RuleKind::ABCD) => step::<L, RABCD>(io, act, normalize),
+            Some(RuleKind::ABCDLr) => step::<L, RABCDLr>(io, act, normalize),
+            Some(RuleKind::ABCDLrDOut) => step::<L, RABCDLrDOut>(io, act, normalize),
+            Some(RuleKind::ABCDLrDInAndOut) => step::<L, RABCDLrDInAndOut>(io, act, normalize),
+        }
+    }
+}
+
+const W: usize = 8;
+
+/// # Safety
+/// `L` must be supported by the CPU; `io` lengths must have been checked.
+#[inline(always)]
+unsafe fn step<L: Lanes, R: RuleFn>(io: LayerIo<'_>, act: Activation, normalize: bool) {
+    let n_in = io.pre.len();
+    let n_out = io.post.len();
+    let plane = n_in * n_out;
+    let w = io.w.as_mut_ptr();
+    let c = io.c.as_ptr();
+    let pre = io.pre.as_ptr();
+    let full = n_in / W * W;
+    let tail = n_in - full;
+    let mut wmax = L::zero();
+    // SAFETY (whole block): every pointer offset below is < n_in within a row of a buffer whose
+    // length is n_out·n_in (weights) or R::N·n_out·n_in (coefficients), as checked by the caller;
+    // `load_n`/`store_n` touch only the first `tail` lanes.
+    unsafe {
+        for j in 0..n_out {
+            let row = w.add(j * n_in);
+            // Forward: eight interleaved partial sums, then a fixed reduction tree.
+            let mut acc = L::zero();
+            let mut i = 0;
+            while i < full {
+                acc = acc.add(L::load(row.add(i)).mul(L::load(pre.add(i))));
+                i += W;
+            }
+            if tail > 0 {
+                acc = acc.add(L::load_n(row.add(full), tail).mul(L::load_n(pre.add(full), tail)));
+            }
+            let y = act.apply(acc.hsum());
+            io.post[j] = y;
+            if R::N == 0 {
+                continue;
+            }
+            // Hebbian update of row j; `y` is what the rule sees as `post`.
+            let post = L::splat(y);
+            let crow = c.add(j * n_in);
+            let mut i = 0;
+            while i < full {
+                let mut cv = [L::zero(); 6];
+                for (k, v) in cv.iter_mut().enumerate().take(R::N) {
+                    *v = L::load(crow.add(k * plane + i));
+                }
+                let nw = L::load(row.add(i)).add(R::delta(&cv, L::load(pre.add(i)), post));
+                nw.store(row.add(i));
+                if normalize {
+                    wmax = wmax.abs_max(nw);
+                }
+                i += W;
+            }
+            if tail > 0 {
+                let mut cv = [L::zero(); 6];
+                for (k, v) in cv.iter_mut().enumerate().take(R::N) {
+                    *v = L::load_n(crow.add(k * plane + full), tail);
+                }
+                let pv = L::load_n(pre.add(full), tail);
+                let nw = L::load_n(row.add(full), tail).add(R::delta(&cv, pv, post));
+                nw.store_n(row.add(full), tail);
+                if normalize {
+                    // Lanes past the tail hold zeros or junk deltas: mask them by reloading.
+                    wmax = wmax.abs_max(L::load_n(row.add(full), tail));
+                }
+            }
+        }
+        if normalize && R::N > 0 {
+            let m = wmax.hmax();
+            // A layer of all-zero (or non-finite) weights is left as it is rather than
+            // turned into NaN.
+            if m > 0.0 && m.is_finite() {
+                let d = L::splat(m);
+                let total = n_out * n_in;
+                let fullt = total / W * W;
+                let mut i = 0;
+                while i < fullt {
+                    L::load(w.add(i)).div(d).store(w.add(i));
+                    i += W;
+                }
+                if total > fullt {
+                    let n = total - fullt;
+                    L::load_n(w.add(fullt), n).div(d).store_n(w.add(fullt), n);
+                }
+            }
+        }
+    }
+}

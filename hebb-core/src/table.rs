@@ -1,0 +1,84 @@
+//! Borrowed coefficient tables.
+//!
+//! In memory a network's coefficients are structure-of-arrays: layers in order; inside a layer
+//! with `n_in` inputs and `n_out` outputs, `n_coeffs` planes of `[n_out][n_in]` (row-major, the
+//! same layout as the weights). So coefficient `k` of synapse (i → j) of a layer sits at
+//! `k·n_out·n_in + j·n_in + i` from the layer's start. The interchange layout of SPEC §3 is
+//! converted to and from this one by [`crate::interchange`].
+
+use crate::error::{Error, Result};
+use crate::rule::RuleKind;
+
+/// Layer sizes of a three-layer network: `[input, hidden 1, hidden 2, output]`.
+pub type Sizes = [usize; 4];
+
+/// Number of synapses of a network with these sizes.
+pub const fn n_synapses(s: Sizes) -> usize {
+    s[0] * s[1] + s[1] * s[2] + s[2] * s[3]
+}
+
+/// Number of coefficients a rule needs for a network with these sizes.
+pub const fn n_coefficients(rule: RuleKind, s: Sizes) -> usize {
+    rule.n_coeffs() * n_synapses(s)
+}
+
+/// A rule and its coefficients for a network of given sizes, borrowed from wherever they live
+/// (flash on a microcontroller, a heap allocation on desktop). Construction checks the length,
+/// so a table that exists is always the right size for its sizes.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleTable<'a> {
+    rule: RuleKind,
+    sizes: Sizes,
+    data: &'a [f32],
+}
+
+impl<'a> RuleTable<'a> {
+    /// Wraps `data` (structure-of-arrays layout, see the module docs).
+    pub fn new(rule: RuleKind, sizes: Sizes, data: &'a [f32]) -> Result<Self> {
+        let expected = n_coefficients(rule, sizes);
+        if data.len() != expected {
+            return Err(Error::Length { what: "coefficient table", expected, got: data.len() });
+        }
+        Ok(RuleTable { rule, sizes, data })
+    }
+
+    /// Like [`new`](Self::new), but also checks the rule is the one the caller expects.
+    pub fn with_expected_rule(expected: RuleKind, got: RuleKind, sizes: Sizes, data: &'a [f32]) -> Result<Self> {
+        if expected != got {
+            return Err(Error::RuleMismatch { expected, got });
+        }
+        Self::new(got, sizes, data)
+    }
+
+    /// The rule.
+    pub fn rule(&self) -> RuleKind {
+        self.rule
+    }
+
+    /// The network sizes the table is for.
+    pub fn sizes(&self) -> Sizes {
+        self.sizes
+    }
+
+    /// All coefficients.
+    pub fn data(&self) -> &'a [f32] {
+        self.data
+    }
+
+    /// The coefficient planes of layer `l` (0, 1 or 2).
+    pub fn layer(&self, l: usize) -> &'a [f32] {
+        let (start, len) = layer_span(self.sizes, l, self.rule.n_coeffs());
+        &self.data[start..start + len]
+    }
+}
+
+/// Start and length of layer `l`'s block in a per-synapse table with `per` values per synapse.
+pub(crate) const fn layer_span(s: Sizes, l: usize, per: usize) -> (usize, usize) {
+    let mut start = 0;
+    let mut k = 0;
+    while k < l {
+        start += s[k] * s[k + 1] * per;
+        k += 1;
+    }
+    (start, s[l] * s[l + 1] * per)
+}

@@ -1,0 +1,149 @@
+//! Hand-computed cases for every rule of the family, and the network step against the naive
+//! scalar reference of SPEC §3.
+
+mod common;
+
+use common::{Xs, close, reference_step, to_memory};
+use hebb_core::{Activation, Config, Kernel, Network, RuleKind, RuleTable, n_coefficients};
+
+/// (rule, coefficients, pre, post, expected Δw), worked out by hand.
+const CASES: &[(RuleKind, &[f32], f32, f32, f32)] = &[
+    // 2·0.5·(−1) = −1
+    (RuleKind::A, &[2.0], 0.5, -1.0, -1.0),
+    // 2·0.5·(−1) + 0.25 = −0.75
+    (RuleKind::AD, &[2.0, 0.25], 0.5, -1.0, -0.75),
+    // 0.5·(2·0.5·(−1) + 0.25) = −0.375
+    (RuleKind::ADLr, &[2.0, 0.25, 0.5], 0.5, -1.0, -0.375),
+    // 1·0.5·2 + 3·0.5 + (−1)·2 = 1 + 1.5 − 2 = 0.5
+    (RuleKind::ABC, &[1.0, 3.0, -1.0], 0.5, 2.0, 0.5),
+    // 0.1·0.5 = 0.05
+    (RuleKind::ABCLr, &[1.0, 3.0, -1.0, 0.1], 0.5, 2.0, 0.05),
+    // 0.5 + 4 = 4.5
+    (RuleKind::ABCD, &[1.0, 3.0, -1.0, 4.0], 0.5, 2.0, 4.5),
+    // η=0.5: 0.5·(0.5 + (−0.25)) = 0.125
+    (RuleKind::ABCDLr, &[1.0, 3.0, -1.0, 0.5, -0.25], 0.5, 2.0, 0.125),
+    // 0.5·0.5 + (−0.25) = 0
+    (RuleKind::ABCDLrDOut, &[1.0, 3.0, -1.0, 0.5, -0.25], 0.5, 2.0, 0.0),
+    // 0.5·(0.5 − 0.25) + 2 = 2.125
+    (RuleKind::ABCDLrDInAndOut, &[1.0, 3.0, -1.0, 0.5, -0.25, 2.0], 0.5, 2.0, 2.125),
+];
+
+#[test]
+fn hand_computed_deltas() {
+    assert_eq!(CASES.len(), RuleKind::ALL.len());
+    for &(rule, c, pre, post, want) in CASES {
+        assert_eq!(c.len(), rule.n_coeffs(), "{rule}");
+        assert_eq!(rule.delta(c, pre, post), want, "{rule}");
+    }
+}
+
+/// The same hand-computed cases, run through a whole (tiny) network: 1 → 1 → 1 → 1 with
+/// identity-like conditions. Layer 1 sees pre = observation and post = tanh(w·obs); we check
+/// the first layer's new weight against the hand formula with those activities.
+#[test]
+fn hand_computed_through_network() {
+    for &(rule, c, pre, _, _) in CASES {
+        let n = rule.n_coeffs();
+        // Same coefficients on all three synapses.
+        let coeffs: Vec<f32> = (0..3).flat_map(|_| c.iter().copied()).collect();
+        let mem = to_memory(rule, [1, 1, 1, 1], &coeffs);
+        assert_eq!(mem.len(), 3 * n);
+        let table = RuleTable::new(rule, [1, 1, 1, 1], &mem).unwrap();
+        let mut net = Network::<1, 1, 1, 1>::new(Config::ANT);
+        net.set_weights(&[0.5, 0.5, 0.5]).unwrap();
+        net.step(&table, &[pre]).unwrap();
+        let post = hebb_core::activation::tanh(0.5 * pre);
+        let want = 0.5 + rule.delta(c, pre, post);
+        assert_eq!(net.weights()[0][0], want, "{rule}");
+    }
+}
+
+fn run_against_reference<const I: usize, const H1: usize, const H2: usize, const O: usize>(
+    config: Config,
+    seed: u64,
+) {
+    let sizes = [I, H1, H2, O];
+    for rule in RuleKind::ALL {
+        let mut rng = Xs(seed + rule.code() as u64);
+        let cx = rng.vec(n_coefficients(rule, sizes), 0.3);
+        let mem = to_memory(rule, sizes, &cx);
+        let table = RuleTable::new(rule, sizes, &mem).unwrap();
+        let w0 = rng.vec(Network::<I, H1, H2, O>::N_SYNAPSES, 0.1);
+        let mut refw = [w0[..I * H1].to_vec(), w0[I * H1..I * H1 + H1 * H2].to_vec(), w0[I * H1 + H1 * H2..].to_vec()];
+        let mut net = Box::new(Network::<I, H1, H2, O>::new(config));
+        net.set_weights(&w0).unwrap();
+        for t in 0..5 {
+            let obs: Vec<f32> = rng.vec(I, 2.0);
+            let want = reference_step(rule, sizes, &mut refw, &cx, &obs, config.output, config.normalize);
+            let got = *net.step(&table, obs.as_slice().try_into().unwrap()).unwrap();
+            for (g, w) in got.iter().zip(&want) {
+                assert!(close(*g, *w, 1e-5), "{rule} step {t}: output {g} vs {w}");
+            }
+            for l in 0..3 {
+                for (g, w) in net.weights()[l].iter().zip(&refw[l]) {
+                    assert!(close(*g, *w, 1e-5), "{rule} step {t} layer {l}: weight {g} vs {w}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn ant_sizes_match_reference_every_rule() {
+    run_against_reference::<28, 128, 64, 8>(Config::ANT, 1);
+}
+
+#[test]
+fn odd_sizes_with_normalisation_match_reference() {
+    run_against_reference::<13, 7, 9, 3>(Config::CAR, 2);
+    run_against_reference::<4, 17, 5, 2>(Config { normalize: false, ..Config::CAR }, 3);
+}
+
+/// The AVX2 kernel is bit-identical to the portable one (which is what the firmware runs).
+#[test]
+fn kernels_bit_identical_every_rule() {
+    if !Kernel::Avx2.is_supported() {
+        eprintln!("AVX2 not available: only the portable kernel exists here");
+        return;
+    }
+    fn check<const I: usize, const H1: usize, const H2: usize, const O: usize>(config: Config) {
+        let sizes = [I, H1, H2, O];
+        for rule in RuleKind::ALL {
+            let mut rng = Xs(99 + rule.code() as u64);
+            let mem = rng.vec(n_coefficients(rule, sizes), 0.5);
+            let table = RuleTable::new(rule, sizes, &mem).unwrap();
+            let w0 = rng.vec(Network::<I, H1, H2, O>::N_SYNAPSES, 0.1);
+            let mut a = Box::new(Network::<I, H1, H2, O>::new(Config { kernel: Kernel::Portable, ..config }));
+            let mut b = Box::new(Network::<I, H1, H2, O>::new(Config { kernel: Kernel::Avx2, ..config }));
+            a.set_weights(&w0).unwrap();
+            b.set_weights(&w0).unwrap();
+            for _ in 0..20 {
+                let obs: [f32; I] = rng.vec(I, 3.0).try_into().unwrap();
+                let oa = *a.step(&table, &obs).unwrap();
+                let ob = *b.step(&table, &obs).unwrap();
+                assert_eq!(oa.map(f32::to_bits), ob.map(f32::to_bits), "{rule}");
+            }
+            for l in 0..3 {
+                let (wa, wb) = (a.weights()[l], b.weights()[l]);
+                assert!(wa.iter().zip(wb).all(|(x, y)| x.to_bits() == y.to_bits()), "{rule} layer {l}");
+            }
+        }
+    }
+    check::<28, 128, 64, 8>(Config::ANT);
+    check::<11, 9, 7, 5>(Config::CAR);
+    check::<3, 1, 8, 1>(Config::ANT);
+}
+
+#[test]
+fn static_forward_leaves_weights() {
+    let mut rng = Xs(5);
+    let w0 = rng.vec(Network::<4, 8, 8, 2>::N_SYNAPSES, 0.1);
+    let mut net = Network::<4, 8, 8, 2>::new(Config { output: Activation::Identity, ..Config::ANT });
+    net.set_weights(&w0).unwrap();
+    let a = *net.forward(&[1.0, -1.0, 0.5, 0.0]).unwrap();
+    let b = *net.forward(&[1.0, -1.0, 0.5, 0.0]).unwrap();
+    assert_eq!(a, b);
+    let mut w = vec![0.0; w0.len()];
+    net.export_weights(&mut w).unwrap();
+    assert_eq!(w, w0);
+}
