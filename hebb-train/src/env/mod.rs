@@ -1,0 +1,95 @@
+//! Environments. Every environment implements [`Env`]; [`make`] builds one by name.
+
+use crate::error::{Error, Result};
+
+/// An action space.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Space {
+    /// `n` discrete actions; the policy picks one by argmax over `n` outputs.
+    Discrete(usize),
+    /// A box `[low, high]` per dimension; the policy's outputs are clipped to it.
+    Box {
+        /// Lower bounds.
+        low: Vec<f32>,
+        /// Upper bounds.
+        high: Vec<f32>,
+    },
+}
+
+impl Space {
+    /// Number of network outputs this space needs.
+    pub fn n_outputs(&self) -> usize {
+        match self {
+            Space::Discrete(n) => *n,
+            Space::Box { low, .. } => low.len(),
+        }
+    }
+}
+
+/// An action handed to [`Env::step`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Action<'a> {
+    /// Index of a discrete action.
+    Discrete(usize),
+    /// A continuous action (already clipped to the box by the caller).
+    Continuous(&'a [f32]),
+}
+
+/// What one environment step returns besides the observation.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Step {
+    /// The reward of this step.
+    pub reward: f32,
+    /// The episode ended by the task's own rule (failure, success, falling, …).
+    pub terminated: bool,
+    /// The episode was cut by a time limit (or an evaluation protocol's early stop).
+    pub truncated: bool,
+}
+
+impl Step {
+    /// `terminated || truncated`.
+    pub fn done(&self) -> bool {
+        self.terminated || self.truncated
+    }
+}
+
+/// A reinforcement-learning environment, Gymnasium style.
+pub trait Env: Send {
+    /// The registered name (`cartpole`, `pendulum`, `ant-bullet`, …).
+    fn name(&self) -> &str;
+    /// Length of the observation vector.
+    fn obs_dim(&self) -> usize;
+    /// The action space.
+    fn action_space(&self) -> Space;
+    /// Starts a new episode from `seed` and writes the first observation into `obs`
+    /// (`obs.len() == obs_dim()`).
+    fn reset(&mut self, seed: u64, obs: &mut [f32]);
+    /// Advances one step and writes the next observation into `obs`.
+    fn step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Step;
+}
+
+pub mod cartpole;
+pub mod pendulum;
+
+/// Names accepted by [`make`], with a one-line description each.
+pub const ENVS: &[(&str, &str)] = &[
+    ("cartpole", "Gymnasium CartPole-v1 (4 observations, 2 discrete actions)"),
+    ("pendulum", "Gymnasium Pendulum-v1 (3 observations, 1 continuous action)"),
+];
+
+/// Builds an environment by name. `variant` selects a morphology or similar where the
+/// environment has them; environments without variants reject any.
+pub fn make(name: &str, variant: Option<&str>) -> Result<Box<dyn Env>> {
+    let no_variant = |env: Box<dyn Env>| match variant {
+        None => Ok(env),
+        Some(v) => Err(Error::Config(format!("environment `{name}` has no variant `{v}`"))),
+    };
+    match name {
+        "cartpole" => no_variant(Box::new(cartpole::CartPole::new())),
+        "pendulum" => no_variant(Box::new(pendulum::Pendulum::new())),
+        _ => Err(Error::UnknownEnv {
+            name: name.to_string(),
+            known: ENVS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
