@@ -36,6 +36,7 @@ extern crate std;
 pub mod activation;
 pub mod cnn;
 mod error;
+pub mod frame;
 pub mod init;
 pub mod interchange;
 mod kernel;
