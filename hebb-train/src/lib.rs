@@ -1,10 +1,21 @@
 //! # hebb-train
 //!
-//! Everything that runs on a desktop: the evolution strategy, the environments, run
-//! directories with checkpoints, logs and plots, and the `hebb` command-line tool.
+//! Everything that runs on a desktop: the evolution strategy ([`es`]), the environments
+//! ([`env`]), episodes and evaluation, run directories with checkpoints, logs and plots
+//! ([`run`], [`plot`]), rule-file export ([`export`]) and the `hebb` command-line tool.
 #![deny(missing_docs)]
 
 pub mod env;
+pub mod episode;
 pub mod error;
+pub mod es;
+pub mod eval;
+pub mod export;
+pub mod plot;
+pub mod policy;
+pub mod run;
+pub mod setup;
+pub mod train;
 
 pub use error::{Error, Result};
+pub use setup::{Setup, TrainConfig};

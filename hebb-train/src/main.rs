@@ -1,1 +1,300 @@
-fn main() {}
+//! `hebb`: train, evaluate, export and inspect evolved Hebbian controllers.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use hebb_train::es::ParamInit;
+use hebb_train::run::{RunDir, files};
+use hebb_train::train::{RunOptions, resume, train_new};
+use hebb_train::{Error, Result, Setup, TrainConfig, env, eval, export};
+
+#[derive(Parser)]
+#[command(name = "hebb", version, about = "Evolved Hebbian plasticity: train, evaluate, export, inspect")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Evolve rules (or static weights) with OpenAI-ES; with no options, a short CartPole run.
+    Train(TrainArgs),
+    /// Evaluate a run's rule over many episodes; prints mean ± std per variant.
+    Eval(EvalArgs),
+    /// Write a run's rule as a flashable rule file.
+    Export {
+        /// The run directory.
+        run: PathBuf,
+        /// Output file.
+        #[arg(long, default_value = "rule.hebb")]
+        out: PathBuf,
+    },
+    /// Describe a rule file: header, sizes, coefficient statistics.
+    Inspect {
+        /// The rule file.
+        file: PathBuf,
+    },
+    /// List the environments.
+    Envs,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// Paper hyper-parameters for a task: `cartpole` (the quickstart).
+    #[arg(long)]
+    preset: Option<String>,
+    /// Environment (see `hebb envs`).
+    #[arg(long)]
+    env: Option<String>,
+    /// Rule: A, AD, AD_lr, ABC, ABC_lr, ABCD, ABCD_lr, ABCD_lr_D_out, ABCD_lr_D_in_and_out.
+    #[arg(long)]
+    rule: Option<String>,
+    /// Initial weights: uni, normal, coevolve.
+    #[arg(long)]
+    init: Option<String>,
+    /// The static-weight baseline (weights evolved directly, no plasticity).
+    #[arg(long = "static")]
+    static_weights: bool,
+    /// Population size (even).
+    #[arg(long)]
+    pop: Option<usize>,
+    /// Generations.
+    #[arg(long)]
+    gens: Option<u32>,
+    /// Initial noise σ.
+    #[arg(long)]
+    sigma: Option<f64>,
+    /// Initial learning rate.
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Learning-rate decay per generation.
+    #[arg(long)]
+    lr_decay: Option<f64>,
+    /// σ decay per generation.
+    #[arg(long)]
+    sigma_decay: Option<f64>,
+    /// Weight-decay coefficient of the fitness penalty.
+    #[arg(long)]
+    weight_decay: Option<f64>,
+    /// Parameter initialisation.
+    #[arg(long, value_enum)]
+    param_init: Option<ParamInit>,
+    /// Episodes per candidate (fitness = mean).
+    #[arg(long)]
+    episodes: Option<usize>,
+    /// Comma-separated environment variants (morphologies); fitness = mean over them.
+    #[arg(long, value_delimiter = ',')]
+    morphologies: Option<Vec<String>>,
+    /// Normalise weights after each update (default: on except for the quadruped).
+    #[arg(long)]
+    normalize: Option<bool>,
+    /// Run seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores). The result does not depend on it.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Run directory (default: runs/<env>-<mode>-seed<seed>, made unique).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Checkpoint every N generations.
+    #[arg(long)]
+    checkpoint_every: Option<u32>,
+    /// Stop after N generations in total (resume later with --resume).
+    #[arg(long)]
+    stop_after: Option<u32>,
+    /// Continue the run in this directory from its checkpoint (--gens raises its budget).
+    #[arg(long, conflicts_with_all = ["preset", "env", "rule", "init", "static_weights", "pop", "seed", "out"])]
+    resume: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// The run directory.
+    run: PathBuf,
+    /// Episodes per variant.
+    #[arg(long, default_value_t = 100)]
+    episodes: usize,
+    /// Evaluation seed (independent of the training seeds).
+    #[arg(long, default_value_t = 12345)]
+    seed: u64,
+    /// Variants to evaluate on (default: those trained on); may include unseen ones.
+    #[arg(long, value_delimiter = ',')]
+    morphologies: Option<Vec<String>>,
+    /// Worker threads (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+fn preset(name: &str) -> Result<TrainConfig> {
+    match name {
+        "cartpole" => Ok(TrainConfig::default()),
+        _ => Err(Error::Config(format!("unknown preset `{name}` (available: cartpole)"))),
+    }
+}
+
+fn build_config(a: &TrainArgs) -> Result<TrainConfig> {
+    let mut c = match &a.preset {
+        Some(p) => preset(p)?,
+        None => TrainConfig::default(),
+    };
+    if let Some(v) = &a.env {
+        c.env = v.clone();
+    }
+    if let Some(v) = &a.rule {
+        c.rule = v.clone();
+    }
+    if let Some(v) = &a.init {
+        c.init = v.clone();
+    }
+    c.static_weights |= a.static_weights;
+    if let Some(v) = a.pop {
+        c.es.pop = v;
+    }
+    if let Some(v) = a.gens {
+        c.generations = v;
+    }
+    if let Some(v) = a.sigma {
+        c.es.sigma = v;
+    }
+    if let Some(v) = a.lr {
+        c.es.lr = v;
+    }
+    if let Some(v) = a.lr_decay {
+        c.es.lr_decay = v;
+    }
+    if let Some(v) = a.sigma_decay {
+        c.es.sigma_decay = v;
+    }
+    if let Some(v) = a.weight_decay {
+        c.es.weight_decay = v;
+    }
+    if let Some(v) = a.param_init {
+        c.es.init = v;
+    }
+    if let Some(v) = a.episodes {
+        c.episodes = v;
+    }
+    if let Some(v) = &a.morphologies {
+        c.variants = v.clone();
+    }
+    if a.normalize.is_some() {
+        c.normalize = a.normalize;
+    }
+    if let Some(v) = a.seed {
+        c.seed = v;
+    }
+    if let Some(v) = a.checkpoint_every {
+        c.checkpoint_every = v;
+    }
+    Ok(c)
+}
+
+/// `runs/<env>-<mode>-seed<seed>`, with `-2`, `-3`, … appended if taken.
+fn default_out(c: &TrainConfig) -> PathBuf {
+    let mode = if c.static_weights { "static".to_string() } else { c.rule.clone() };
+    let base = format!("runs/{}-{}-seed{}", c.env, mode, c.seed);
+    let mut p = PathBuf::from(&base);
+    let mut n = 2;
+    while p.exists() {
+        p = PathBuf::from(format!("{base}-{n}"));
+        n += 1;
+    }
+    p
+}
+
+fn report_run(dir: &Path, s: &hebb_train::train::Summary, total: u32) {
+    if let Some(last) = s.log.last() {
+        println!(
+            "generation {}/{}: mean {:.2}, max {:.2} ({} env steps, {:.1} s)",
+            s.generations, total, last.mean, last.max, last.env_steps, last.wall_s
+        );
+    }
+    println!("run directory: {}", dir.display());
+    for f in [files::PLOT_PNG, files::PLOT_SVG, files::LOG, files::CHECKPOINT, files::RULE] {
+        if dir.join(f).exists() {
+            println!("  {f}");
+        }
+    }
+    if s.generations < total {
+        println!("stopped early; continue with: hebb train --resume {}", dir.display());
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    // No subcommand: the built-in default training run.
+    let cmd = match cli.cmd {
+        Some(c) => c,
+        None => Cli::try_parse_from(["hebb", "train"])
+            .ok()
+            .and_then(|c| c.cmd)
+            .ok_or_else(|| Error::Config("internal: default command".into()))?,
+    };
+    match cmd {
+        Cmd::Train(a) => {
+            let opts = RunOptions { threads: a.threads, progress: !a.quiet, stop_after: a.stop_after };
+            if let Some(dir) = &a.resume {
+                let s = resume(dir, a.gens, opts)?;
+                let total = RunDir::open(dir)?.load_config()?.generations;
+                report_run(dir, &s, total);
+                return Ok(());
+            }
+            let cfg = build_config(&a)?;
+            let dir = a.out.clone().unwrap_or_else(|| default_out(&cfg));
+            let total = cfg.generations;
+            let s = train_new(&dir, cfg, opts)?;
+            report_run(&dir, &s, total);
+            Ok(())
+        }
+        Cmd::Eval(a) => {
+            let run = RunDir::open(&a.run)?;
+            let mut cfg = run.load_config()?;
+            if let Some(m) = a.morphologies {
+                cfg.variants = m;
+            }
+            let setup = Setup::new(cfg)?;
+            let ck = run.load_checkpoint()?;
+            let res = eval::evaluate(&setup, &ck.state.params, a.episodes, a.seed, a.threads)?;
+            println!(
+                "{} after {} generations, {} episodes per variant (seed {}):",
+                setup.cfg.env, ck.state.generation, a.episodes, a.seed
+            );
+            for r in res {
+                println!("  {:<16} {:>10.2} ± {:<8.2} (mean length {:.0} steps)", r.variant, r.mean(), r.std(), r.mean_steps);
+            }
+            Ok(())
+        }
+        Cmd::Export { run, out } => {
+            let dir = RunDir::open(&run)?;
+            let setup = Setup::new(dir.load_config()?)?;
+            let ck = dir.load_checkpoint()?;
+            export::write_rule_file(&setup, &ck.state, &out)?;
+            println!("wrote {} (generation {})", out.display(), ck.state.generation);
+            Ok(())
+        }
+        Cmd::Inspect { file } => {
+            print!("{}", export::describe(&file)?);
+            Ok(())
+        }
+        Cmd::Envs => {
+            for (n, d) in env::ENVS {
+                println!("{n:<14} {d}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

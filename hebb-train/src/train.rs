@@ -1,0 +1,179 @@
+//! The training loop: evaluate the population in parallel, update, log, checkpoint, plot.
+
+use std::path::Path;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::episode::Worker;
+use crate::error::{Error, Result};
+use crate::es::{EsState, derive_seed};
+use crate::export;
+use crate::plot;
+use crate::run::{Checkpoint, LogRow, RunDir, files};
+use crate::setup::{Setup, TrainConfig};
+
+/// How to run (not part of the result: any thread count gives the same bits).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Worker threads (0: all cores).
+    pub threads: usize,
+    /// Show a progress bar.
+    pub progress: bool,
+    /// Stop after this many generations in total (resumable), even if the config has more.
+    pub stop_after: Option<u32>,
+}
+
+/// What a finished (or stopped) training call reports.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Generations completed in total.
+    pub generations: u32,
+    /// The final ES state.
+    pub state: EsState,
+    /// The log.
+    pub log: Vec<LogRow>,
+}
+
+/// Seed of episode `e` of variant `v` for mirrored pair `k` in generation `g`.
+pub fn episode_seed(seed: u64, g: u32, k: usize, v: usize, e: usize) -> u64 {
+    derive_seed(seed, &[3, g as u64, k as u64, v as u64, e as u64])
+}
+
+fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(8 << 20)
+        .build()
+        .map_err(|e| Error::Config(format!("thread pool: {e}")))
+}
+
+/// Starts a new run in `dir` (which must not hold one).
+pub fn train_new(dir: &Path, cfg: TrainConfig, opts: RunOptions) -> Result<Summary> {
+    let setup = Setup::new(cfg)?;
+    let run = RunDir::create(dir)?;
+    run.save_config(&setup.cfg)?;
+    let state = EsState::new(setup.dim, setup.n_penalized, &setup.cfg.es, setup.cfg.seed);
+    let ck = Checkpoint { state, env_steps: 0, wall_s: 0.0 };
+    run.save_checkpoint(&ck)?;
+    run.save_log(&[])?;
+    train_loop(&run, &setup, ck, vec![], opts)
+}
+
+/// Continues the run in `dir` from its checkpoint, optionally raising the generation budget.
+pub fn resume(dir: &Path, generations: Option<u32>, opts: RunOptions) -> Result<Summary> {
+    let run = RunDir::open(dir)?;
+    let mut cfg = run.load_config()?;
+    if let Some(g) = generations {
+        cfg.generations = g;
+        run.save_config(&cfg)?;
+    }
+    let setup = Setup::new(cfg)?;
+    let ck = run.load_checkpoint()?;
+    if ck.state.params.len() != setup.dim {
+        return Err(Error::Corrupt {
+            path: run.file(files::CHECKPOINT),
+            msg: format!("holds {} parameters, the config needs {}", ck.state.params.len(), setup.dim),
+        });
+    }
+    // Generations after the checkpoint were lost with the interruption: drop their rows.
+    let mut log = run.load_log()?;
+    log.retain(|r| r.generation < ck.state.generation);
+    train_loop(&run, &setup, ck, log, opts)
+}
+
+fn train_loop(run: &RunDir, setup: &Setup, mut ck: Checkpoint, mut log: Vec<LogRow>, opts: RunOptions) -> Result<Summary> {
+    let cfg = &setup.cfg;
+    let pool = pool(opts.threads)?;
+    let end = opts.stop_after.map_or(cfg.generations, |s| s.min(cfg.generations));
+    let title = format!(
+        "{} — {} ({}), pop {}, seed {}",
+        cfg.env,
+        if cfg.static_weights { "static weights".to_string() } else { format!("Hebbian {}", setup.rule) },
+        cfg.init,
+        cfg.es.pop,
+        cfg.seed
+    );
+    let bar = if opts.progress {
+        let b = ProgressBar::new(cfg.generations as u64);
+        b.set_style(
+            ProgressStyle::with_template("{prefix} [{bar:30}] gen {pos}/{len} {msg} (ETA {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b.set_prefix(cfg.env.clone());
+        b.set_position(ck.state.generation as u64);
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let variants = setup.variants().len();
+    let mut fitness = vec![0.0f64; cfg.es.pop];
+    while ck.state.generation < end {
+        let t0 = Instant::now();
+        let g = ck.state.generation;
+        let state = &ck.state;
+        let results: Vec<Result<(f64, f64, u64)>> = pool.install(|| {
+            (0..cfg.es.pop)
+                .into_par_iter()
+                .map_init(
+                    || Worker::new(setup),
+                    |worker, i| {
+                        let w = worker.as_mut().map_err(|e| Error::Config(e.to_string()))?;
+                        state.candidate(i, &mut w.params);
+                        let penalty = state.penalty(&w.params, cfg.es.weight_decay);
+                        let (mut total, mut steps) = (0.0, 0u64);
+                        for v in 0..variants {
+                            for e in 0..cfg.episodes {
+                                let ep = w.episode(setup, None, v, episode_seed(cfg.seed, g, i / 2, v, e), None)?;
+                                total += ep.ret;
+                                steps += ep.steps as u64;
+                            }
+                        }
+                        Ok((total / (variants * cfg.episodes) as f64, penalty, steps))
+                    },
+                )
+                .collect()
+        });
+        let mut returns = Vec::with_capacity(cfg.es.pop);
+        for (i, r) in results.into_iter().enumerate() {
+            let (ret, pen, steps) = r?;
+            returns.push(ret);
+            fitness[i] = ret + pen;
+            ck.env_steps += steps;
+        }
+        let (lr, sigma) = (ck.state.lr, ck.state.sigma);
+        pool.install(|| ck.state.update(&fitness, &cfg.es));
+        ck.wall_s += t0.elapsed().as_secs_f64();
+        let n = returns.len() as f64;
+        let mean = returns.iter().sum::<f64>() / n;
+        let row = LogRow {
+            generation: g,
+            mean,
+            max: returns.iter().copied().fold(f64::MIN, f64::max),
+            min: returns.iter().copied().fold(f64::MAX, f64::min),
+            std: (returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / n).sqrt(),
+            lr,
+            sigma,
+            env_steps: ck.env_steps,
+            wall_s: ck.wall_s,
+        };
+        bar.set_message(format!("mean {:.1} max {:.1}", row.mean, row.max));
+        bar.inc(1);
+        log.push(row);
+        let gen_done = ck.state.generation;
+        if gen_done % cfg.checkpoint_every == 0 || gen_done == end {
+            // Log first, then checkpoint: a crash between the two only leaves extra log rows,
+            // which resume drops.
+            run.save_log(&log)?;
+            run.save_checkpoint(&ck)?;
+            plot::fitness_curve(&log, &title, &run.file(files::PLOT_PNG), &run.file(files::PLOT_SVG))?;
+        }
+    }
+    bar.finish();
+    if ck.state.generation >= cfg.generations && !cfg.static_weights {
+        export::write_rule_file(setup, &ck.state, &run.file(files::RULE))?;
+    }
+    Ok(Summary { generations: ck.state.generation, state: ck.state, log })
+}
