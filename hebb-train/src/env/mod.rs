@@ -68,6 +68,7 @@ pub trait Env: Send {
     fn step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Step;
 }
 
+pub mod ant;
 pub mod cartpole;
 pub mod pendulum;
 
@@ -75,6 +76,8 @@ pub mod pendulum;
 pub const ENVS: &[(&str, &str)] = &[
     ("cartpole", "Gymnasium CartPole-v1 (4 observations, 2 discrete actions)"),
     ("pendulum", "Gymnasium Pendulum-v1 (3 observations, 1 continuous action)"),
+    ("ant-bullet", "pybullet AntBulletEnv-v0 as the paper trained on it; variant = morphology"),
+    ("ant", "the MJCF ant standing with ordinary joint limits; variant = morphology"),
 ];
 
 /// Builds an environment by name. `variant` selects a morphology or similar where the
@@ -87,6 +90,7 @@ pub fn make(name: &str, variant: Option<&str>) -> Result<Box<dyn Env>> {
     match name {
         "cartpole" => no_variant(Box::new(cartpole::CartPole::new())),
         "pendulum" => no_variant(Box::new(pendulum::Pendulum::new())),
+        "ant-bullet" | "ant" => Ok(Box::new(ant::make(name, variant, false)?)),
         _ => Err(Error::UnknownEnv {
             name: name.to_string(),
             known: ENVS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),

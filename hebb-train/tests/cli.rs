@@ -1,0 +1,62 @@
+//! The `hebb` binary end to end: bad input gives one clear line and a non-zero exit, and
+//! nothing is overwritten.
+
+use std::process::Command;
+
+fn hebb(args: &[&str], cwd: &std::path::Path) -> (bool, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_hebb")).args(args).current_dir(cwd).output().unwrap();
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
+}
+
+#[test]
+fn train_eval_export_inspect() {
+    let d = tempfile::tempdir().unwrap();
+    let (ok, out, err) = hebb(&["train", "--gens", "3", "--pop", "8", "--out", "r", "--quiet"], d.path());
+    assert!(ok, "{err}");
+    assert!(out.contains("rule.hebb"), "{out}");
+    let (ok, out, err) = hebb(&["eval", "r", "--episodes", "3"], d.path());
+    assert!(ok, "{err}");
+    assert!(out.contains(" ± "), "{out}");
+    let (ok, _, err) = hebb(&["export", "r", "--out", "x.hebb"], d.path());
+    assert!(ok, "{err}");
+    let (ok, out, _) = hebb(&["inspect", "x.hebb"], d.path());
+    assert!(ok && out.contains("ABCD_lr") && out.contains("4-128-64-2"), "{out}");
+    // Same rule as the run's own file.
+    assert_eq!(std::fs::read(d.path().join("x.hebb")).unwrap(), std::fs::read(d.path().join("r/rule.hebb")).unwrap());
+}
+
+#[test]
+fn bad_input_is_one_clear_line() {
+    let d = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["train", "--env", "marsrover"], "unknown environment `marsrover`"),
+        (&["train", "--rule", "XYZ"], "unknown rule `XYZ`"),
+        (&["train", "--pop", "7"], "population must be even"),
+        (&["train", "--init", "zeros"], "unknown weight init"),
+        (&["eval", "nowhere"], "not a run directory"),
+        (&["inspect", "missing.hebb"], "missing.hebb"),
+    ];
+    for (args, want) in cases {
+        let (ok, _, err) = hebb(args, d.path());
+        assert!(!ok, "{args:?} succeeded");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+    // clap's own errors exit non-zero too.
+    let (ok, _, err) = hebb(&["train", "--gens", "many"], d.path());
+    assert!(!ok && err.contains("invalid value"), "{err}");
+}
+
+#[test]
+fn corrupt_rule_file_and_existing_run_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("bad.hebb"), b"HEBB\x01\x00\x05\x00garbage-garbage").unwrap();
+    let (ok, _, err) = hebb(&["inspect", "bad.hebb"], d.path());
+    assert!(!ok && (err.contains("CRC") || err.contains("truncated")), "{err}");
+    let (ok, _, err) = hebb(&["train", "--gens", "1", "--pop", "4", "--out", "r", "--quiet"], d.path());
+    assert!(ok, "{err}");
+    let before = std::fs::read(d.path().join("r/checkpoint.bin")).unwrap();
+    let (ok, _, err) = hebb(&["train", "--gens", "1", "--pop", "4", "--out", "r", "--quiet"], d.path());
+    assert!(!ok && err.contains("already holds a run"), "{err}");
+    assert_eq!(std::fs::read(d.path().join("r/checkpoint.bin")).unwrap(), before);
+}
