@@ -17,7 +17,7 @@
 //! | `0x80` | MCU → host | [`Reply::Ready`] | rule status u8, synapse count u32 |
 //! | `0x81` | MCU → host | [`Reply::ResetDone`] | seed, u64 |
 //! | `0x82` | MCU → host | [`Reply::Action`] | 8 × f32 action |
-//! | `0x83` | MCU → host | [`Reply::Timing`] | three u32 (see [`Timing`]) |
+//! | `0x83` | MCU → host | [`Reply::Timing`] | four u32 (see [`Timing`]) |
 //! | `0xEE` | MCU → host | [`Reply::Error`] | [`ErrorCode`] u8, detail u32 |
 //!
 //! Everything here is heap-free and panic-free: malformed input of any kind is reported as an
@@ -170,6 +170,8 @@ pub struct Timing {
     pub calib_ticks: u32,
     /// Instructions the calibration loop executes.
     pub calib_instructions: u32,
+    /// Deepest stack use since boot, in bytes (stack painting), or 0 if not measured.
+    pub stack_peak_bytes: u32,
 }
 
 /// MCU → host.
@@ -339,6 +341,7 @@ impl Reply {
                 w.put(&t.step_ticks.to_le_bytes())?;
                 w.put(&t.calib_ticks.to_le_bytes())?;
                 w.put(&t.calib_instructions.to_le_bytes())?;
+                w.put(&t.stack_peak_bytes.to_le_bytes())?;
             }
             Reply::Error { code, detail } => {
                 w.put(&[K_ERROR, *code as u8])?;
@@ -359,11 +362,15 @@ impl Reply {
             }
             (K_RESET_DONE, _) => Ok(Reply::ResetDone { seed: read_u64(p)? }),
             (K_ACTION, _) => Ok(Reply::Action(read_floats(p)?)),
-            (K_TIMING_REPLY, [a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3]) => Ok(Reply::Timing(Timing {
-                step_ticks: u32::from_le_bytes([*a0, *a1, *a2, *a3]),
-                calib_ticks: u32::from_le_bytes([*b0, *b1, *b2, *b3]),
-                calib_instructions: u32::from_le_bytes([*c0, *c1, *c2, *c3]),
-            })),
+            (K_TIMING_REPLY, _) if p.len() == 16 => {
+                let word = |k: usize| p.get(4 * k..4 * k + 4).map_or(Err(ErrorCode::Length), read_u32);
+                Ok(Reply::Timing(Timing {
+                    step_ticks: word(0)?,
+                    calib_ticks: word(1)?,
+                    calib_instructions: word(2)?,
+                    stack_peak_bytes: word(3)?,
+                }))
+            }
             (K_ERROR, [code, rest @ ..]) => Ok(Reply::Error {
                 code: ErrorCode::from_u8(*code).ok_or(ErrorCode::UnknownKind)?,
                 detail: read_u32(rest)?,
@@ -523,7 +530,12 @@ mod tests {
             Reply::Ready { rule_status: 0, n_synapses: 12_288 },
             Reply::ResetDone { seed: 42 },
             Reply::Action([0.5, -0.25, 0.0, 1.0, -1.0, 1e-30, 3.0, -7.5]),
-            Reply::Timing(Timing { step_ticks: 1, calib_ticks: 2, calib_instructions: 3 }),
+            Reply::Timing(Timing {
+                step_ticks: 1,
+                calib_ticks: 2,
+                calib_instructions: 3,
+                stack_peak_bytes: 4,
+            }),
             Reply::Error { code: ErrorCode::Crc, detail: 0xdead_beef },
         ];
         for r in replies {

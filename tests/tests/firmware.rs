@@ -1,0 +1,343 @@
+//! Desktop ↔ firmware parity: builds `hebb-mcu` with a rule file generated here, boots it in
+//! QEMU (`netduinoplus2`, USART1 on stdio), drives it through the frame protocol of
+//! `hebb_core::frame`, and checks that every action equals, bit for bit, the desktop `AntNet`
+//! on the portable kernel (and on AVX2 where the CPU has it) fed the same observations.
+//! Corrupted, oversized and non-finite requests must each get an error reply and leave the
+//! loop running with the network unchanged.
+//!
+//! Needs `qemu-system-arm` and the `thumbv7em-none-eabihf` target. Without QEMU the test fails
+//! with a clear message, unless `HEBB_SKIP_QEMU=1` is set (then it says it skipped).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use hebb_core::frame::{ErrorCode, FrameReader, MAX_ENCODED, OBS_LEN, Reply, Request, Timing};
+use hebb_core::rulefile::{self, ActionMap, Encoding, Header, RuleFile};
+use hebb_core::{Activation, AntNet, Config, Kernel, RuleKind, RuleTable, WeightInit, n_coefficients};
+use rand_core::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// Seed of the rule file generated for this test (not the shipped placeholder's, so the
+/// `HEBB_RULE` path is exercised).
+const RULE_SEED: u64 = 0x5EED_0006;
+const STEPS: usize = 240;
+const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// An untrained ABCD_lr rule file: coefficients 0.1·N(0, 1) from `seed`.
+fn rule_file(seed: u64) -> Vec<u8> {
+    let rule = RuleKind::ABCDLr;
+    let n = n_coefficients(rule, AntNet::SIZES);
+    let mut coeffs = vec![0.0f32; n];
+    hebb_core::init::fill_normal(&mut Xoshiro256PlusPlus::seed_from_u64(seed), 0.1, &mut coeffs);
+    let header = Header {
+        rule: rule.code(),
+        sizes: AntNet::SIZES.map(|s| s as u32),
+        output: Activation::Tanh as u8,
+        action_map: ActionMap::Direct,
+        normalize: false,
+        init: WeightInit::Uniform as u8,
+        encoding: Encoding::F32,
+        n_coefficients: n as u32,
+        n_cnn_weights: 0,
+        n_init_weights: 0,
+        env: "untrained-placeholder",
+        morphologies: "",
+        seed,
+        generations: 0,
+    };
+    let mut out = vec![0u8; rulefile::encoded_len(&header).unwrap()];
+    let len = rulefile::encode(&header, &coeffs, &[], &[], &mut out).unwrap();
+    out.truncate(len);
+    out
+}
+
+fn qemu_available() -> bool {
+    Command::new("qemu-system-arm").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// `cargo build --release` in hebb-mcu with `HEBB_RULE=rule`; returns the ELF.
+fn build_firmware(rule: &Path) -> PathBuf {
+    let mcu = repo_root().join("hebb-mcu");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&mcu).args(["build", "--release"]).env("HEBB_RULE", rule);
+    // The firmware has its own target directory and flags; don't inherit the host build's.
+    for var in [
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET_DIR",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("CARGO_TARGET_DIR", mcu.join("target"));
+    let out = cmd.output().expect("cannot run cargo to build hebb-mcu");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && stderr.contains("hebb_mcu_panic_is_reachable") {
+        panic!(
+            "the firmware's no-panic link check failed: some panic is reachable in the release build. \
+             Locate it with `cd hebb-mcu && cargo build --release --features panic-halt` and llvm-objdump \
+             (hebb-mcu/README.md, \"No panic path\"). Linker output:\n{stderr}"
+        );
+    }
+    assert!(
+        out.status.success(),
+        "building the firmware (cd hebb-mcu && HEBB_RULE={} cargo build --release) failed:\n{stderr}",
+        rule.display(),
+    );
+    mcu.join("target/thumbv7em-none-eabihf/release/hebb-mcu")
+}
+
+/// The firmware running in QEMU, with a thread decoding its replies.
+struct Mcu {
+    child: Child,
+    stdin: ChildStdin,
+    replies: Receiver<Result<Reply, ErrorCode>>,
+}
+
+impl Mcu {
+    fn boot(elf: &Path) -> Mcu {
+        let mut child = Command::new("qemu-system-arm")
+            .args(["-machine", "netduinoplus2", "-display", "none", "-monitor", "none", "-serial", "stdio"])
+            .args(["-icount", "shift=0", "-kernel"])
+            .arg(elf)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cannot start qemu-system-arm");
+        let stdin = child.stdin.take().expect("piped stdin");
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let (tx, replies) = channel();
+        std::thread::spawn(move || {
+            let mut reader = FrameReader::<{ 4 * MAX_ENCODED }>::new();
+            let mut buf = [0u8; 256];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                for &b in &buf[..n] {
+                    if let Some(frame) = reader.push(b)
+                        && tx.send(frame.and_then(Reply::decode)).is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        });
+        Mcu { child, stdin, replies }
+    }
+
+    fn recv(&mut self, what: &str) -> Reply {
+        match self.replies.recv_timeout(REPLY_TIMEOUT) {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => panic!("{what}: undecodable reply from the firmware: {e}"),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("{what}: no reply from the firmware in {REPLY_TIMEOUT:?}")
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let status = self.child.try_wait().ok().flatten();
+                panic!("{what}: QEMU closed the serial port (exit status {status:?})")
+            }
+        }
+    }
+
+    fn send_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).and_then(|()| self.stdin.flush()).expect("write to QEMU's serial");
+    }
+
+    fn request(&mut self, req: &Request) -> Reply {
+        let mut buf = [0u8; MAX_ENCODED];
+        let n = req.encode(&mut buf).expect("encode request");
+        self.send_raw(&buf[..n]);
+        self.recv("request")
+    }
+}
+
+impl Drop for Mcu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Observation `t` of the recorded sequence: smooth signals plus noise, with occasional large
+/// values so every branch of `tanh` is exercised.
+fn observation(rng: &mut Xoshiro256PlusPlus, t: usize) -> [f32; OBS_LEN] {
+    std::array::from_fn(|k| {
+        let phase = t as f32 * 0.05 * (1 + k % 5) as f32 + k as f32;
+        let noise = (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
+        let spike = if (t + k).is_multiple_of(37) { 6.0 } else { 1.0 };
+        spike * (phase.sin() + 0.3 * noise)
+    })
+}
+
+fn bits(a: &[f32]) -> Vec<u32> {
+    a.iter().map(|x| x.to_bits()).collect()
+}
+
+/// The desktop reference: one network per kernel the CPU supports.
+struct Desktop {
+    nets: Vec<(Kernel, Box<AntNet>)>,
+}
+
+impl Desktop {
+    fn new() -> Desktop {
+        let nets = [Kernel::Portable, Kernel::Avx2]
+            .into_iter()
+            .filter(|k| k.is_supported())
+            .map(|k| (k, Box::new(AntNet::new(Config { kernel: k, ..Config::ANT }))))
+            .collect();
+        Desktop { nets }
+    }
+
+    fn reset(&mut self, seed: u64) {
+        for (_, net) in &mut self.nets {
+            net.reset_weights(WeightInit::Uniform, &mut Xoshiro256PlusPlus::seed_from_u64(seed)).unwrap();
+        }
+    }
+
+    /// Steps every network and checks they agree with each other and with `mcu`.
+    fn check(&mut self, table: &RuleTable<'_>, obs: &[f32; OBS_LEN], mcu: &Reply, t: usize) {
+        let Reply::Action(got) = mcu else { panic!("step {t}: expected an action, got {mcu:?}") };
+        for (kernel, net) in &mut self.nets {
+            let want = *net.step(table, obs).unwrap();
+            assert_eq!(
+                bits(got),
+                bits(&want),
+                "step {t}: firmware action {got:?} differs from desktop {kernel:?} {want:?}"
+            );
+        }
+    }
+
+    fn weights_equal(&self) -> bool {
+        let w0: Vec<u32> = self.nets[0].1.weights().iter().flat_map(|l| bits(l)).collect();
+        self.nets.iter().all(|(_, n)| n.weights().iter().flat_map(|l| bits(l)).collect::<Vec<_>>() == w0)
+    }
+}
+
+#[test]
+fn firmware_matches_desktop_bit_for_bit() {
+    if !qemu_available() {
+        if std::env::var("HEBB_SKIP_QEMU").as_deref() == Ok("1") {
+            eprintln!("SKIPPED firmware parity: qemu-system-arm not found and HEBB_SKIP_QEMU=1");
+            return;
+        }
+        panic!(
+            "qemu-system-arm not found: install it (apt-get install -y qemu-system-arm) to run the \
+             desktop/firmware parity test, or set HEBB_SKIP_QEMU=1 to skip it explicitly"
+        );
+    }
+
+    // Rule file: written only when its content changes, so the firmware build stays cached.
+    let bytes = rule_file(RULE_SEED);
+    let dir = repo_root().join("hebb-mcu/target/parity");
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule_path = dir.join("rule.hebb");
+    if std::fs::read(&rule_path).ok().as_deref() != Some(&bytes[..]) {
+        std::fs::write(&rule_path, &bytes).unwrap();
+    }
+    let file = RuleFile::parse(&bytes).unwrap();
+    let mut coeffs = vec![0.0f32; file.header().n_coefficients as usize];
+    file.copy_coefficients(&mut coeffs).unwrap();
+    let table = RuleTable::new(file.header().rule_kind().unwrap(), AntNet::SIZES, &coeffs).unwrap();
+
+    let elf = build_firmware(&rule_path);
+    let mut mcu = Mcu::boot(&elf);
+    let mut desk = Desktop::new();
+    eprintln!(
+        "firmware parity against desktop kernels {:?}",
+        desk.nets.iter().map(|n| n.0).collect::<Vec<_>>()
+    );
+
+    match mcu.recv("boot") {
+        Reply::Ready { rule_status: 0, n_synapses } => assert_eq!(n_synapses as usize, AntNet::N_SYNAPSES),
+        other => panic!("boot: expected Ready with a loaded rule, got {other:?}"),
+    }
+
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(99);
+    let mut seed = 1234u64;
+    assert_eq!(mcu.request(&Request::Reset { seed }), Reply::ResetDone { seed });
+    desk.reset(seed);
+    let mut errors_seen = 0;
+    for t in 0..STEPS {
+        let obs = observation(&mut rng, t);
+        match t {
+            // A corrupted step frame: one flipped bit in the payload.
+            60 => {
+                let mut buf = [0u8; MAX_ENCODED];
+                let n = Request::Step { obs }.encode(&mut buf).unwrap();
+                let i = (1..n - 1).find(|&i| buf[i] != 0x01 && i > n / 2).unwrap();
+                buf[i] ^= 0x01;
+                mcu.send_raw(&buf[..n]);
+                match mcu.recv("corrupted frame") {
+                    Reply::Error { code: ErrorCode::Crc | ErrorCode::Cobs, .. } => errors_seen += 1,
+                    other => panic!("corrupted frame: expected a CRC/COBS error reply, got {other:?}"),
+                }
+            }
+            // Too short, then too long for the receive buffer.
+            90 => {
+                mcu.send_raw(&[0x03, 0x02, 0x05, 0x00]);
+                match mcu.recv("short frame") {
+                    Reply::Error { code: ErrorCode::TooShort, .. } => errors_seen += 1,
+                    other => panic!("short frame: expected TooShort, got {other:?}"),
+                }
+                let mut long = vec![0x55u8; 3 * MAX_ENCODED];
+                long.push(0);
+                mcu.send_raw(&long);
+                match mcu.recv("oversized frame") {
+                    Reply::Error { code: ErrorCode::Overflow, .. } => errors_seen += 1,
+                    other => panic!("oversized frame: expected Overflow, got {other:?}"),
+                }
+            }
+            // A NaN observation: rejected, network unchanged on both sides.
+            120 => {
+                let mut bad = obs;
+                bad[17] = f32::NAN;
+                match mcu.request(&Request::Step { obs: bad }) {
+                    Reply::Error { code: ErrorCode::NonFiniteObservation, detail: 17 } => errors_seen += 1,
+                    other => panic!("NaN observation: expected NonFiniteObservation at 17, got {other:?}"),
+                }
+                for (_, net) in &mut desk.nets {
+                    assert!(net.step(&table, &bad).is_err());
+                }
+            }
+            // A second episode: fresh weights from another seed.
+            150 => {
+                seed = 0xFFFF_FFFF_0000_0001;
+                assert_eq!(mcu.request(&Request::Reset { seed }), Reply::ResetDone { seed });
+                desk.reset(seed);
+            }
+            _ => {}
+        }
+        let reply = mcu.request(&Request::Step { obs });
+        desk.check(&table, &obs, &reply, t);
+    }
+    assert_eq!(errors_seen, 4, "every bad request must have been answered with an error");
+    assert!(desk.weights_equal(), "desktop kernels diverged in their weights");
+
+    let Reply::Timing(Timing { step_ticks, calib_ticks, calib_instructions, stack_peak_bytes }) =
+        mcu.request(&Request::Timing)
+    else {
+        panic!("timing request: expected a Timing reply")
+    };
+    assert!(stack_peak_bytes > 0, "stack painting reported no stack use");
+    assert!(
+        step_ticks > 0 && calib_ticks > 0,
+        "SysTick did not run (step {step_ticks}, calibration {calib_ticks})"
+    );
+    let instructions = step_ticks as f64 * calib_instructions as f64 / calib_ticks as f64;
+    eprintln!(
+        "firmware: {STEPS} steps bit-identical; last step {step_ticks} SysTick ticks ≈ {instructions:.0} instructions \
+         = {:.2} per synapse (calibration {calib_instructions} instructions / {calib_ticks} ticks); peak stack {stack_peak_bytes} bytes",
+        instructions / AntNet::N_SYNAPSES as f64
+    );
+}
