@@ -20,6 +20,7 @@ fn mask(n: usize) -> __m256i {
 // SAFETY (whole impl): these functions are only reached through `layer_step` below, which is
 // compiled with AVX2 enabled and only called after run-time detection.
 impl Lanes for Avx2 {
+    const ROW_BLOCK: usize = 4;
     #[inline(always)]
     fn zero() -> Self {
         Avx2(unsafe { _mm256_setzero_ps() })

@@ -3,6 +3,8 @@
 /// Eight `f32` lanes. Implementations must perform exactly the IEEE operation named, lane by
 /// lane, so that all implementations produce the same bits.
 pub(crate) trait Lanes: Copy {
+    /// How many rows the kernel processes together (1 or 4). Never changes the result.
+    const ROW_BLOCK: usize;
     fn zero() -> Self;
     fn splat(x: f32) -> Self;
     /// # Safety
@@ -40,6 +42,8 @@ fn max(a: f32, b: f32) -> f32 {
 }
 
 impl Lanes for Portable {
+    // One row at a time: eight accumulators fit the Cortex-M4F's register file.
+    const ROW_BLOCK: usize = 1;
     #[inline(always)]
     fn zero() -> Self {
         Portable([0.0; 8])

@@ -171,43 +171,103 @@ pub(crate) unsafe fn dispatch<L: Lanes>(
 
 const W: usize = 8;
 
+/// Pointers and sizes of one layer step, shared by the row-block helpers.
+struct Ctx<'a> {
+    w: *mut f32,
+    c: *const f32,
+    pre: *const f32,
+    post: &'a mut [f32],
+    n_in: usize,
+    plane: usize,
+    full: usize,
+    tail: usize,
+    act: Activation,
+    normalize: bool,
+}
+
 /// # Safety
 /// `L` must be supported by the CPU; `io` lengths must have been checked.
 #[inline(always)]
 unsafe fn step<L: Lanes, R: RuleFn>(io: LayerIo<'_>, act: Activation, normalize: bool) {
     let n_in = io.pre.len();
     let n_out = io.post.len();
-    let plane = n_in * n_out;
-    let w = io.w.as_mut_ptr();
-    let c = io.c.as_ptr();
-    let pre = io.pre.as_ptr();
     let full = n_in / W * W;
-    let tail = n_in - full;
+    let mut ctx = Ctx {
+        w: io.w.as_mut_ptr(),
+        c: io.c.as_ptr(),
+        pre: io.pre.as_ptr(),
+        post: io.post,
+        n_in,
+        plane: n_in * n_out,
+        full,
+        tail: n_in - full,
+        act,
+        normalize: normalize && R::N > 0,
+    };
     let mut wmax = L::zero();
-    // SAFETY (whole block): every pointer offset below is < n_in within a row of a buffer whose
-    // length is n_out·n_in (weights) or R::N·n_out·n_in (coefficients), as checked by the caller;
-    // `load_n`/`store_n` touch only the first `tail` lanes.
+    // Rows are processed in blocks: the block's dot products run interleaved (independent
+    // dependency chains sharing each `pre` load), then their activations, then their updates
+    // while the rows are still in L1. Each row's own sum is formed in the same order whatever
+    // the block size, so the block size never changes the bits.
+    let mut j = 0;
+    // SAFETY: forwarded from the caller; every row index passed is < n_out.
     unsafe {
-        for j in 0..n_out {
-            let row = w.add(j * n_in);
-            // Forward: eight interleaved partial sums, then a fixed reduction tree.
-            let mut acc = L::zero();
-            let mut i = 0;
-            while i < full {
-                acc = acc.add(L::load(row.add(i)).mul(L::load(pre.add(i))));
-                i += W;
+        if L::ROW_BLOCK >= 4 {
+            while j + 4 <= n_out {
+                rows::<L, R, 4>(&mut ctx, j, &mut wmax);
+                j += 4;
             }
-            if tail > 0 {
-                acc = acc.add(L::load_n(row.add(full), tail).mul(L::load_n(pre.add(full), tail)));
+        }
+        while j < n_out {
+            rows::<L, R, 1>(&mut ctx, j, &mut wmax);
+            j += 1;
+        }
+        if ctx.normalize {
+            normalize_layer::<L>(&ctx, n_out, wmax.hmax());
+        }
+    }
+}
+
+/// Forward pass, activation and Hebbian update of rows `j0..j0 + B`.
+///
+/// # Safety
+/// `j0 + B ≤ n_out`; the pointers in `ctx` cover the lengths checked by [`LayerIo::check`].
+#[inline(always)]
+unsafe fn rows<L: Lanes, R: RuleFn, const B: usize>(ctx: &mut Ctx<'_>, j0: usize, wmax: &mut L) {
+    let Ctx { w, c, pre, n_in, plane, full, tail, act, normalize, .. } = *ctx;
+    // SAFETY (whole block): every offset below stays inside row j0 + b < n_out of a buffer of
+    // n_out·n_in weights or R::N planes of n_out·n_in coefficients; `load_n`/`store_n` touch only
+    // the first `tail` lanes.
+    unsafe {
+        // Forward: per row, eight interleaved partial sums, then a fixed reduction tree.
+        let mut acc = [L::zero(); B];
+        let mut i = 0;
+        while i < full {
+            let p = L::load(pre.add(i));
+            for (b, a) in acc.iter_mut().enumerate() {
+                *a = a.add(L::load(w.add((j0 + b) * n_in + i)).mul(p));
             }
-            let y = act.apply(acc.hsum());
-            io.post[j] = y;
-            if R::N == 0 {
-                continue;
+            i += W;
+        }
+        if tail > 0 {
+            let p = L::load_n(pre.add(full), tail);
+            for (b, a) in acc.iter_mut().enumerate() {
+                *a = a.add(L::load_n(w.add((j0 + b) * n_in + full), tail).mul(p));
             }
-            // Hebbian update of row j; `y` is what the rule sees as `post`.
+        }
+        let mut ys = [0.0f32; B];
+        for b in 0..B {
+            ys[b] = act.apply(acc[b].hsum());
+            ctx.post[j0 + b] = ys[b];
+        }
+        if R::N == 0 {
+            return;
+        }
+        // Hebbian update of each row; `y` is what the rule sees as `post`.
+        for (b, &y) in ys.iter().enumerate() {
             let post = L::splat(y);
-            let crow = c.add(j * n_in);
+            let row = w.add((j0 + b) * n_in);
+            let crow = c.add((j0 + b) * n_in);
             let mut i = 0;
             while i < full {
                 let mut cv = [L::zero(); 6];
@@ -217,7 +277,7 @@ unsafe fn step<L: Lanes, R: RuleFn>(io: LayerIo<'_>, act: Activation, normalize:
                 let nw = L::load(row.add(i)).add(R::delta(&cv, L::load(pre.add(i)), post));
                 nw.store(row.add(i));
                 if normalize {
-                    wmax = wmax.abs_max(nw);
+                    *wmax = wmax.abs_max(nw);
                 }
                 i += W;
             }
@@ -230,29 +290,38 @@ unsafe fn step<L: Lanes, R: RuleFn>(io: LayerIo<'_>, act: Activation, normalize:
                 let nw = L::load_n(row.add(full), tail).add(R::delta(&cv, pv, post));
                 nw.store_n(row.add(full), tail);
                 if normalize {
-                    // Lanes past the tail hold zeros or junk deltas: mask them by reloading.
-                    wmax = wmax.abs_max(L::load_n(row.add(full), tail));
+                    // Lanes past the tail hold junk deltas: take the stored lanes only.
+                    *wmax = wmax.abs_max(L::load_n(row.add(full), tail));
                 }
             }
         }
-        if normalize && R::N > 0 {
-            let m = wmax.hmax();
-            // A layer of all-zero (or non-finite) weights is left as it is rather than
-            // turned into NaN.
-            if m > 0.0 && m.is_finite() {
-                let d = L::splat(m);
-                let total = n_out * n_in;
-                let fullt = total / W * W;
-                let mut i = 0;
-                while i < fullt {
-                    L::load(w.add(i)).div(d).store(w.add(i));
-                    i += W;
-                }
-                if total > fullt {
-                    let n = total - fullt;
-                    L::load_n(w.add(fullt), n).div(d).store_n(w.add(fullt), n);
-                }
-            }
+    }
+}
+
+/// Divides a layer's weights by `m`, its max |w|. A layer of all-zero (or non-finite) weights is
+/// left as it is rather than turned into NaN.
+///
+/// # Safety
+/// `ctx.w` covers `n_out · n_in` weights.
+#[inline(always)]
+unsafe fn normalize_layer<L: Lanes>(ctx: &Ctx<'_>, n_out: usize, m: f32) {
+    if !(m > 0.0 && m.is_finite()) {
+        return;
+    }
+    let d = L::splat(m);
+    let total = n_out * ctx.n_in;
+    let fullt = total / W * W;
+    let w = ctx.w;
+    // SAFETY: offsets < total, the weight buffer's length.
+    unsafe {
+        let mut i = 0;
+        while i < fullt {
+            L::load(w.add(i)).div(d).store(w.add(i));
+            i += W;
+        }
+        if total > fullt {
+            let n = total - fullt;
+            L::load_n(w.add(fullt), n).div(d).store_n(w.add(fullt), n);
         }
     }
 }

@@ -1,0 +1,10 @@
+//! All criterion benchmarks of hebb, one module per subject. `cargo bench -p hebb-benches`;
+//! a subject alone with e.g. `cargo bench -p hebb-benches -- network`.
+
+use criterion::{criterion_group, criterion_main};
+
+mod es;
+mod network;
+
+criterion_group!(benches, network::bench, es::bench);
+criterion_main!(benches);
