@@ -25,23 +25,16 @@ fn floor_i32(v: f32) -> i32 {
 /// argument is clamped, so the result saturates instead of overflowing to infinity.
 #[inline]
 pub fn exp(x: f32) -> f32 {
-    let x = if x > 88.0 {
-        88.0
-    } else if x < -87.0 {
-        -87.0
-    } else {
-        x
-    };
+    let x = x.clamp(-87.0, 88.0);
     let n = floor_i32(LOG2E * x + 0.5);
     let nf = n as f32;
     let r = x - nf * LN2_HI;
     let r = r - nf * LN2_LO;
     let z = r * r;
-    let p = (((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2)
-        * r
+    let p = (((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
         + 1.666_666_5e-1)
         * r
-        + 5.000_000_1e-1)
+        + 5.0e-1)
         * z
         + r
         + 1.0;
@@ -64,10 +57,8 @@ pub fn tanh(x: f32) -> f32 {
         1.0 - 2.0 / (s + 1.0)
     } else {
         let z = a * a;
-        let p = ((((-5.704_988_7e-3 * z + 2.063_908_9e-2) * z - 5.373_971_6e-2) * z
-            + 1.333_144_2e-1)
-            * z
-            - 3.333_328_2e-1)
+        let p = ((((-5.704_988_7e-3 * z + 2.063_909e-2) * z - 5.373_971_6e-2) * z + 1.333_144_2e-1) * z
+            - 3.333_328e-1)
             * z
             * a;
         a + p

@@ -28,7 +28,8 @@ impl Config {
     /// The quadruped's network: `tanh` output, no normalisation.
     pub const ANT: Config = Config { output: Activation::Tanh, normalize: false, kernel: Kernel::Portable };
     /// The car's Hebbian head: raw output, per-layer normalisation.
-    pub const CAR: Config = Config { output: Activation::Identity, normalize: true, kernel: Kernel::Portable };
+    pub const CAR: Config =
+        Config { output: Activation::Identity, normalize: true, kernel: Kernel::Portable };
 
     /// This configuration with the fastest kernel the CPU supports.
     pub fn with_best_kernel(self) -> Config {
@@ -119,10 +120,10 @@ impl<const I: usize, const H1: usize, const H2: usize, const O: usize> Network<I
         if let Some(index) = obs.iter().position(|x| !x.is_finite()) {
             return Err(Error::NonFiniteObservation { index });
         }
-        if let Some(t) = rules {
-            if t.sizes() != Self::SIZES {
-                return Err(shape_mismatch(Self::SIZES, t.sizes()));
-            }
+        if let Some(t) = rules
+            && t.sizes() != Self::SIZES
+        {
+            return Err(shape_mismatch(Self::SIZES, t.sizes()));
         }
         let rule: Option<RuleKind> = rules.map(|t| t.rule());
         let c = |l: usize| rules.map_or(&[][..], |t| t.layer(l));
@@ -162,7 +163,9 @@ impl<const I: usize, const H1: usize, const H2: usize, const O: usize> Network<I
                     init::fill_uniform(rng, -init::UNIFORM_HALF_WIDTH, init::UNIFORM_HALF_WIDTH, w)
                 }
                 WeightInit::Normal => init::fill_normal(rng, init::NORMAL_STD, w),
-                WeightInit::Coevolve => return Err(Error::InvalidField("init: coevolved weights must be supplied")),
+                WeightInit::Coevolve => {
+                    return Err(Error::InvalidField("init: coevolved weights must be supplied"));
+                }
             }
         }
         self.clear_activity();

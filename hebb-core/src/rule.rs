@@ -105,9 +105,7 @@ impl RuleKind {
             RuleKind::ABCD => g(0) * pre * post + g(1) * pre + g(2) * post + g(3),
             RuleKind::ABCDLr => g(3) * (g(0) * pre * post + g(1) * pre + g(2) * post + g(4)),
             RuleKind::ABCDLrDOut => g(3) * (g(0) * pre * post + g(1) * pre + g(2) * post) + g(4),
-            RuleKind::ABCDLrDInAndOut => {
-                g(3) * (g(0) * pre * post + g(1) * pre + g(2) * post + g(4)) + g(5)
-            }
+            RuleKind::ABCDLrDInAndOut => g(3) * (g(0) * pre * post + g(1) * pre + g(2) * post + g(4)) + g(5),
         }
     }
 }

@@ -170,7 +170,12 @@ impl<'a> RuleFile<'a> {
         if start > body_end {
             return Err(Error::Truncated);
         }
-        let stored = u32::from_le_bytes([bytes[body_end], bytes[body_end + 1], bytes[body_end + 2], bytes[body_end + 3]]);
+        let stored = u32::from_le_bytes([
+            bytes[body_end],
+            bytes[body_end + 1],
+            bytes[body_end + 2],
+            bytes[body_end + 3],
+        ]);
         let computed = CRC.checksum(&bytes[..body_end]);
         if stored != computed {
             return Err(Error::CrcMismatch { stored, computed });
@@ -181,7 +186,11 @@ impl<'a> RuleFile<'a> {
         let payload = &bytes[start..body_end];
         let want = header.payload_floats().checked_mul(4).ok_or(Error::InvalidField("lengths"))?;
         if payload.len() != want {
-            return if payload.len() < want { Err(Error::Truncated) } else { Err(Error::InvalidField("lengths")) };
+            return if payload.len() < want {
+                Err(Error::Truncated)
+            } else {
+                Err(Error::InvalidField("lengths"))
+            };
         }
         Ok(RuleFile { header, payload })
     }
@@ -249,7 +258,13 @@ pub fn encoded_len(header: &Header<'_>) -> Result<usize> {
 
 /// Writes a rule file into `out` (at least [`encoded_len`] bytes) and returns its length.
 /// `cnn` and `init` may be empty; their lengths must match the header.
-pub fn encode(header: &Header<'_>, coefficients: &[f32], cnn: &[f32], init: &[f32], out: &mut [u8]) -> Result<usize> {
+pub fn encode(
+    header: &Header<'_>,
+    coefficients: &[f32],
+    cnn: &[f32],
+    init: &[f32],
+    out: &mut [u8],
+) -> Result<usize> {
     header.validate()?;
     let checks = [
         ("coefficients", header.n_coefficients, coefficients.len()),
@@ -269,7 +284,8 @@ pub fn encode(header: &Header<'_>, coefficients: &[f32], cnn: &[f32], init: &[f3
     out.fill(0);
     out[..4].copy_from_slice(&MAGIC);
     out[4..6].copy_from_slice(&VERSION.to_le_bytes());
-    let hlen = postcard::to_slice(header, &mut out[PREFIX..]).map_err(|_| Error::InvalidField("header"))?.len();
+    let hlen =
+        postcard::to_slice(header, &mut out[PREFIX..]).map_err(|_| Error::InvalidField("header"))?.len();
     let hlen16 = u16::try_from(hlen).map_err(|_| Error::InvalidField("header"))?;
     out[6..8].copy_from_slice(&hlen16.to_le_bytes());
     let mut pos = pad4(PREFIX + hlen);

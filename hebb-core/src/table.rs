@@ -43,7 +43,12 @@ impl<'a> RuleTable<'a> {
     }
 
     /// Like [`new`](Self::new), but also checks the rule is the one the caller expects.
-    pub fn with_expected_rule(expected: RuleKind, got: RuleKind, sizes: Sizes, data: &'a [f32]) -> Result<Self> {
+    pub fn with_expected_rule(
+        expected: RuleKind,
+        got: RuleKind,
+        sizes: Sizes,
+        data: &'a [f32],
+    ) -> Result<Self> {
         if expected != got {
             return Err(Error::RuleMismatch { expected, got });
         }

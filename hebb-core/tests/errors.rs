@@ -3,7 +3,9 @@
 mod common;
 
 use common::Xs;
-use hebb_core::{AntNet, Config, Error, Network, RuleKind, RuleTable, WeightInit, interchange, n_coefficients};
+use hebb_core::{
+    AntNet, Config, Error, Network, RuleKind, RuleTable, WeightInit, interchange, n_coefficients,
+};
 use rand_core::SeedableRng;
 
 #[test]
@@ -17,7 +19,8 @@ fn wrong_table_length() {
 #[test]
 fn wrong_rule_for_table() {
     let data = vec![0.0; n_coefficients(RuleKind::ABCD, AntNet::SIZES)];
-    let e = RuleTable::with_expected_rule(RuleKind::ABCDLr, RuleKind::ABCD, AntNet::SIZES, &data).unwrap_err();
+    let e =
+        RuleTable::with_expected_rule(RuleKind::ABCDLr, RuleKind::ABCD, AntNet::SIZES, &data).unwrap_err();
     assert_eq!(e, Error::RuleMismatch { expected: RuleKind::ABCDLr, got: RuleKind::ABCD });
 }
 

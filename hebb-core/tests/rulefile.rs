@@ -71,7 +71,10 @@ fn corruptions_are_typed_errors() {
     let mut b = good.clone();
     b[5000] ^= 0x40;
     assert!(matches!(RuleFile::parse(&b).unwrap_err(), Error::CrcMismatch { .. }));
-    assert!(matches!(RuleFile::parse(&good[..len - 100]).unwrap_err(), Error::CrcMismatch { .. } | Error::Truncated));
+    assert!(matches!(
+        RuleFile::parse(&good[..len - 100]).unwrap_err(),
+        Error::CrcMismatch { .. } | Error::Truncated
+    ));
     assert_eq!(RuleFile::parse(&good[..6]).unwrap_err(), Error::Truncated);
     assert_eq!(RuleFile::parse(&[]).unwrap_err(), Error::Truncated);
     let f = RuleFile::parse(&good).unwrap();

@@ -69,7 +69,8 @@ fn run_against_reference<const I: usize, const H1: usize, const H2: usize, const
         let mem = to_memory(rule, sizes, &cx);
         let table = RuleTable::new(rule, sizes, &mem).unwrap();
         let w0 = rng.vec(Network::<I, H1, H2, O>::N_SYNAPSES, 0.1);
-        let mut refw = [w0[..I * H1].to_vec(), w0[I * H1..I * H1 + H1 * H2].to_vec(), w0[I * H1 + H1 * H2..].to_vec()];
+        let mut refw =
+            [w0[..I * H1].to_vec(), w0[I * H1..I * H1 + H1 * H2].to_vec(), w0[I * H1 + H1 * H2..].to_vec()];
         let mut net = Box::new(Network::<I, H1, H2, O>::new(config));
         net.set_weights(&w0).unwrap();
         for t in 0..5 {
@@ -79,8 +80,8 @@ fn run_against_reference<const I: usize, const H1: usize, const H2: usize, const
             for (g, w) in got.iter().zip(&want) {
                 assert!(close(*g, *w, 1e-5), "{rule} step {t}: output {g} vs {w}");
             }
-            for l in 0..3 {
-                for (g, w) in net.weights()[l].iter().zip(&refw[l]) {
+            for (l, refl) in refw.iter().enumerate() {
+                for (g, w) in net.weights()[l].iter().zip(refl) {
                     assert!(close(*g, *w, 1e-5), "{rule} step {t} layer {l}: weight {g} vs {w}");
                 }
             }

@@ -3,7 +3,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{LayerIo, Lanes};
+use super::{Lanes, LayerIo};
 use crate::activation::Activation;
 use crate::rule::RuleKind;
 

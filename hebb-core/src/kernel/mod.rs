@@ -33,11 +33,7 @@ pub enum Kernel {
 impl Kernel {
     /// The fastest kernel this CPU supports, detected at run time (CPUID; no `std` needed).
     pub fn best() -> Kernel {
-        if Kernel::Avx2.is_supported() {
-            Kernel::Avx2
-        } else {
-            Kernel::Portable
-        }
+        if Kernel::Avx2.is_supported() { Kernel::Avx2 } else { Kernel::Portable }
     }
 
     /// Whether this CPU can run the kernel.
@@ -107,9 +103,7 @@ impl LayerIo<'_> {
         let n_in = self.pre.len();
         let n_out = self.post.len();
         let n_c = rule.map_or(0, |r| r.n_coeffs());
-        n_in > 0
-            && self.w.len() == n_in * n_out
-            && (rule.is_none() || self.c.len() == n_c * n_in * n_out)
+        n_in > 0 && self.w.len() == n_in * n_out && (rule.is_none() || self.c.len() == n_c * n_in * n_out)
     }
 }
 

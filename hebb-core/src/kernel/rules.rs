@@ -12,6 +12,7 @@ pub(crate) trait RuleFn {
 
 macro_rules! rule {
     ($name:ident, $n:expr, |$c:ident, $pre:ident, $post:ident| $body:expr) => {
+        #[allow(clippy::upper_case_acronyms)]
         pub(crate) struct $name;
         impl RuleFn for $name {
             const N: usize = $n;
@@ -41,9 +42,7 @@ rule!(RABCDLr, 5, |c, pre, post| c[3].mul(abc(c, pre, post).add(c[4])));
 // c3·(c0·pre·post + c1·pre + c2·post) + c4
 rule!(RABCDLrDOut, 5, |c, pre, post| c[3].mul(abc(c, pre, post)).add(c[4]));
 // c3·(c0·pre·post + c1·pre + c2·post + c4) + c5
-rule!(RABCDLrDInAndOut, 6, |c, pre, post| c[3]
-    .mul(abc(c, pre, post).add(c[4]))
-    .add(c[5]));
+rule!(RABCDLrDInAndOut, 6, |c, pre, post| c[3].mul(abc(c, pre, post).add(c[4])).add(c[5]));
 
 /// `((c0·pre)·post + c1·pre) + c2·post`
 #[inline(always)]
