@@ -73,7 +73,10 @@ impl<'a> RuleTable<'a> {
     /// The coefficient planes of layer `l` (0, 1 or 2).
     pub fn layer(&self, l: usize) -> &'a [f32] {
         let (start, len) = layer_span(self.sizes, l, self.rule.n_coeffs());
-        &self.data[start..start + len]
+        // `get` rather than indexing: the length was checked in `new`, but the optimiser cannot
+        // see that, and the firmware links with a no-panic check. An empty slice is rejected by
+        // the kernel's own length check.
+        self.data.get(start..start + len).unwrap_or(&[])
     }
 }
 
