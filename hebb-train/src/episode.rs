@@ -51,7 +51,8 @@ pub struct Worker {
 impl Worker {
     /// Builds the environments and the network of a setup.
     pub fn new(setup: &Setup) -> Result<Self> {
-        let envs = setup.variants().iter().map(|v| setup.make_env(v.as_deref())).collect::<Result<Vec<_>>>()?;
+        let envs =
+            setup.variants().iter().map(|v| setup.make_env(v.as_deref())).collect::<Result<Vec<_>>>()?;
         Ok(Worker {
             obs: vec![0.0; setup.sizes[0]],
             act: Vec::with_capacity(setup.sizes[3]),
@@ -74,7 +75,11 @@ impl Worker {
         let params = params.unwrap_or(&self.params);
         let env = self.envs.get_mut(v).ok_or_else(|| Error::Config(format!("no variant #{v}")))?;
         if params.len() != setup.dim {
-            return Err(Error::Config(format!("parameter vector has {} values, expected {}", params.len(), setup.dim)));
+            return Err(Error::Config(format!(
+                "parameter vector has {} values, expected {}",
+                params.len(),
+                setup.dim
+            )));
         }
         let (table, hebbian) = if setup.cfg.static_weights {
             self.net.set_weights(params)?;

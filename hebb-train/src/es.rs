@@ -100,7 +100,10 @@ const TAG_NOISE: u64 = 1;
 const TAG_INIT: u64 = 2;
 
 fn noise_block(seed: u64, generation: u32, k: usize, block: usize, out: &mut [f32]) {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, &[TAG_NOISE, generation as u64, k as u64, block as u64]));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(
+        seed,
+        &[TAG_NOISE, generation as u64, k as u64, block as u64],
+    ));
     for o in out {
         *o = StandardNormal.sample(&mut rng);
     }
@@ -116,14 +119,21 @@ impl EsState {
                 ParamInit::Uniform => rng.random_range(-1.0f32..1.0),
             })
             .collect();
-        EsState { params, n_penalized: n_penalized.min(dim), lr: cfg.lr, sigma: cfg.sigma, generation: 0, seed }
+        EsState {
+            params,
+            n_penalized: n_penalized.min(dim),
+            lr: cfg.lr,
+            sigma: cfg.sigma,
+            generation: 0,
+            seed,
+        }
     }
 
     /// Writes candidate `i` of the current generation into `out`.
     pub fn candidate(&self, i: usize, out: &mut [f32]) {
         out.copy_from_slice(&self.params);
         let k = i / 2;
-        let s = if i % 2 == 0 { self.sigma as f32 } else { -(self.sigma as f32) };
+        let s = if i.is_multiple_of(2) { self.sigma as f32 } else { -(self.sigma as f32) };
         let mut eps = vec![0.0f32; BLOCK.min(out.len())];
         for (b, chunk) in out.chunks_mut(BLOCK).enumerate() {
             let e = &mut eps[..chunk.len()];

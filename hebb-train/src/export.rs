@@ -55,7 +55,8 @@ pub fn write_rule_file(setup: &Setup, state: &EsState, path: &Path) -> Result<()
 pub fn read_rule_file(path: &Path) -> Result<AlignedBytes> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let a = AlignedBytes::new(&bytes);
-    RuleFile::parse(a.bytes()).map_err(|e| Error::Corrupt { path: path.to_path_buf(), msg: e.to_string() })?;
+    RuleFile::parse(a.bytes())
+        .map_err(|e| Error::Corrupt { path: path.to_path_buf(), msg: e.to_string() })?;
     Ok(a)
 }
 
@@ -100,22 +101,46 @@ pub fn describe(path: &Path) -> Result<String> {
     let rule = h.rule_kind()?;
     let mut out = String::new();
     use std::fmt::Write as _;
-    let _ = writeln!(out, "file           {} ({} bytes, CRC ok, format v{})", path.display(), a.bytes().len(), rulefile::VERSION);
+    let _ = writeln!(
+        out,
+        "file           {} ({} bytes, CRC ok, format v{})",
+        path.display(),
+        a.bytes().len(),
+        rulefile::VERSION
+    );
     let _ = writeln!(out, "rule           {rule} ({} coefficients per synapse)", rule.n_coeffs());
-    let _ = writeln!(out, "network        {}-{}-{}-{} ({} synapses)", s[0], s[1], s[2], s[3], hebb_core::n_synapses(h.sizes()));
+    let _ = writeln!(
+        out,
+        "network        {}-{}-{}-{} ({} synapses)",
+        s[0],
+        s[1],
+        s[2],
+        s[3],
+        hebb_core::n_synapses(h.sizes())
+    );
     let out_act = match h.output_activation()? {
         Activation::Tanh => "tanh",
         Activation::Identity => "raw",
     };
-    let _ = writeln!(out, "output         {out_act}, action map {:?}, normalise {}", h.action_map, h.normalize);
+    let _ =
+        writeln!(out, "output         {out_act}, action map {:?}, normalise {}", h.action_map, h.normalize);
     let _ = writeln!(out, "initial w      {:?}", h.weight_init()?);
-    let _ = writeln!(out, "coefficients   {} ({:?}), mean {mean:.4}, std {std:.4}, min {lo:.4}, max {hi:.4}", coeffs.len(), h.encoding);
+    let _ = writeln!(
+        out,
+        "coefficients   {} ({:?}), mean {mean:.4}, std {std:.4}, min {lo:.4}, max {hi:.4}",
+        coeffs.len(),
+        h.encoding
+    );
     if h.n_cnn_weights > 0 {
         let _ = writeln!(out, "CNN weights    {}", h.n_cnn_weights);
     }
     if h.n_init_weights > 0 {
         let _ = writeln!(out, "init weights   {}", h.n_init_weights);
     }
-    let _ = writeln!(out, "trained on     {} {} (seed {}, {} generations)", h.env, h.morphologies, h.seed, h.generations);
+    let _ = writeln!(
+        out,
+        "trained on     {} {} (seed {}, {} generations)",
+        h.env, h.morphologies, h.seed, h.generations
+    );
     Ok(out)
 }

@@ -41,7 +41,8 @@ enum Cmd {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// Paper hyper-parameters for a task: `cartpole` (the quickstart).
+    /// Hyper-parameters for a task: `cartpole` (the quickstart), `ant` (the paper's quadruped
+    /// setting), `ant-short` (the quadruped on a budget for a 2-core machine).
     #[arg(long)]
     preset: Option<String>,
     /// Environment (see `hebb envs`).
@@ -86,6 +87,9 @@ struct TrainArgs {
     /// Comma-separated environment variants (morphologies); fitness = mean over them.
     #[arg(long, value_delimiter = ',')]
     morphologies: Option<Vec<String>>,
+    /// The paper's fitness protocol (quadruped): burn-in, progress only, early stop.
+    #[arg(long)]
+    paper_fitness: Option<bool>,
     /// Normalise weights after each update (default: on except for the quadruped).
     #[arg(long)]
     normalize: Option<bool>,
@@ -128,12 +132,21 @@ struct EvalArgs {
     /// Worker threads (default: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Also trace one episode per variant and plot its weights over time, their change per
+    /// step (the weight attractor) and the distance walked, into RUN/eval/.
+    #[arg(long)]
+    plot_weights: bool,
+    /// Steps traced by --plot-weights.
+    #[arg(long, default_value_t = 300)]
+    plot_steps: u32,
 }
 
 fn preset(name: &str) -> Result<TrainConfig> {
     match name {
         "cartpole" => Ok(TrainConfig::default()),
-        _ => Err(Error::Config(format!("unknown preset `{name}` (available: cartpole)"))),
+        "ant" => Ok(hebb_train::setup::ant_preset()),
+        "ant-short" => Ok(hebb_train::setup::ant_short_preset()),
+        _ => Err(Error::Config(format!("unknown preset `{name}` (available: cartpole, ant, ant-short)"))),
     }
 }
 
@@ -181,6 +194,9 @@ fn build_config(a: &TrainArgs) -> Result<TrainConfig> {
     }
     if let Some(v) = &a.morphologies {
         c.variants = v.clone();
+    }
+    if let Some(v) = a.paper_fitness {
+        c.paper_fitness = v;
     }
     if a.normalize.is_some() {
         c.normalize = a.normalize;
@@ -263,8 +279,25 @@ fn run(cli: Cli) -> Result<()> {
                 "{} after {} generations, {} episodes per variant (seed {}):",
                 setup.cfg.env, ck.state.generation, a.episodes, a.seed
             );
-            for r in res {
-                println!("  {:<16} {:>10.2} ± {:<8.2} (mean length {:.0} steps)", r.variant, r.mean(), r.std(), r.mean_steps);
+            for r in &res {
+                println!(
+                    "  {:<16} {:>10.2} ± {:<8.2} (mean length {:.0} steps)",
+                    r.variant,
+                    r.mean(),
+                    r.std(),
+                    r.mean_steps
+                );
+            }
+            if a.plot_weights {
+                for (v, r) in res.iter().enumerate() {
+                    let dir = a.run.join("eval").join(&r.variant);
+                    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                    let tr = eval::trace_episode(&setup, &ck.state.params, v, a.seed, a.plot_steps)?;
+                    let title = format!("{} {}", setup.cfg.env, r.variant);
+                    for p in hebb_train::plot::episode_plots(&tr, &dir, &title)? {
+                        println!("  wrote {}", p.display());
+                    }
+                }
             }
             Ok(())
         }

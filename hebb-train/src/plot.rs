@@ -15,7 +15,8 @@ static FONT: Once = Once::new();
 fn ensure_font() {
     FONT.call_once(|| {
         // The embedded font is a valid TTF; failure would only mean text is not drawn.
-        let _ = register_font("sans-serif", FontStyle::Normal, include_bytes!("../assets/DejaVuSans-subset.ttf"));
+        let _ =
+            register_font("sans-serif", FontStyle::Normal, include_bytes!("../assets/DejaVuSans-subset.ttf"));
     });
 }
 
@@ -28,7 +29,13 @@ pub struct Series<'a> {
 }
 
 /// Draws a line chart to `path` (`.png` or `.svg`, by extension).
-pub fn line_chart(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series<'_>]) -> Result<()> {
+pub fn line_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series<'_>],
+) -> Result<()> {
     ensure_font();
     let err = |e: String| Error::Plot { path: path.to_path_buf(), msg: e };
     let svg = path.extension().is_some_and(|e| e == "svg");
@@ -71,7 +78,13 @@ fn draw<DB: DrawingBackend>(
         .y_label_area_size(64)
         .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
         .map_err(|x| e(&x))?;
-    chart.configure_mesh().x_desc(x_label).y_desc(y_label).label_style(("sans-serif", 14)).draw().map_err(|x| e(&x))?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(|x| e(&x))?;
     let colors = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK, RGBColor(255, 140, 0), RGBColor(128, 0, 128)];
     for (i, s) in series.iter().enumerate() {
         let c = colors[i % colors.len()];
@@ -102,4 +115,61 @@ pub fn fitness_curve(rows: &[LogRow], title: &str, png: &Path, svg: &Path) -> Re
     ];
     line_chart(png, title, "generation", "episode return", &series)?;
     line_chart(svg, title, "generation", "episode return", &series)
+}
+
+/// The plots of one traced episode, written into `dir` as PNG and SVG:
+/// `weights.*` (sampled synapses over time), `weight_change.*` (‖Δw‖ per layer and step, on a
+/// log scale: the weights settling into an attractor), and `distance.*` (the body's x position,
+/// or the cumulative return where the environment has no body).
+pub fn episode_plots(tr: &crate::eval::Trace, dir: &Path, title: &str) -> Result<Vec<std::path::PathBuf>> {
+    let mut written = Vec::new();
+    let mut both = |name: &str, t: &str, y: &str, series: &[Series<'_>]| -> Result<()> {
+        for ext in ["png", "svg"] {
+            let p = dir.join(format!("{name}.{ext}"));
+            line_chart(&p, t, "step", y, series)?;
+            written.push(p);
+        }
+        Ok(())
+    };
+    let series: Vec<Series<'_>> = tr
+        .samples
+        .iter()
+        .zip(&tr.labels)
+        .step_by(3)
+        .map(|(s, l)| Series {
+            label: l,
+            points: s.iter().enumerate().map(|(t, &v)| (t as f64, v as f64)).collect(),
+        })
+        .collect();
+    both("weights", &format!("{title}: weights during an episode"), "weight", &series)?;
+    let labels = ["layer 1", "layer 2", "layer 3"];
+    let change: Vec<Series<'_>> = tr
+        .change
+        .iter()
+        .zip(labels)
+        .map(|(c, l)| Series {
+            label: l,
+            points: c.iter().enumerate().skip(1).map(|(t, &v)| (t as f64, v.max(1e-12).log10())).collect(),
+        })
+        .collect();
+    both("weight_change", &format!("{title}: log10 ||w_t - w_(t-1)||"), "log10 change", &change)?;
+    if tr.position.is_empty() {
+        let pts = tr.cumulative.iter().enumerate().map(|(t, &v)| (t as f64, v)).collect();
+        both(
+            "distance",
+            &format!("{title}: cumulative return"),
+            "return",
+            &[Series { label: "return", points: pts }],
+        )?;
+    } else {
+        let x0 = tr.position[0][0] as f64;
+        let pts = tr.position.iter().enumerate().map(|(t, p)| (t as f64, p[0] as f64 - x0)).collect();
+        both(
+            "distance",
+            &format!("{title}: distance walked"),
+            "x (m)",
+            &[Series { label: "torso x", points: pts }],
+        )?;
+    }
+    Ok(written)
 }

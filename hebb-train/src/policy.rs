@@ -62,12 +62,8 @@ fn boxed<const I: usize, const O: usize>(config: Config) -> Box<dyn PlasticNet> 
 }
 
 /// The (observation, action) sizes for which a network is compiled in, with what uses them.
-pub const SUPPORTED: &[(usize, usize, &str)] = &[
-    (4, 2, "cartpole"),
-    (3, 1, "pendulum"),
-    (28, 8, "quadruped"),
-    (648, 3, "car racing head"),
-];
+pub const SUPPORTED: &[(usize, usize, &str)] =
+    &[(4, 2, "cartpole"), (3, 1, "pendulum"), (28, 8, "quadruped"), (648, 3, "car racing head")];
 
 /// Builds the `n_in → 128 → 64 → n_out` network for an environment. Sizes are fixed at compile
 /// time in `hebb-core`; the shapes of the built-in environments are instantiated here.

@@ -110,7 +110,10 @@ impl RunDir {
             return Err(Error::Config(format!("{} is not a run directory", path.display())));
         }
         if !path.join(files::CONFIG).is_file() {
-            return Err(Error::Corrupt { path: path.join(files::CONFIG), msg: "missing: not a run directory".into() });
+            return Err(Error::Corrupt {
+                path: path.join(files::CONFIG),
+                msg: "missing: not a run directory".into(),
+            });
         }
         Ok(RunDir { path: path.to_path_buf() })
     }
@@ -170,8 +173,11 @@ impl RunDir {
         if !p.exists() {
             return Ok(vec![]);
         }
-        let mut r = csv::Reader::from_path(&p).map_err(|e| Error::Corrupt { path: p.clone(), msg: e.to_string() })?;
-        r.deserialize().collect::<Result<Vec<LogRow>, _>>().map_err(|e| Error::Corrupt { path: p, msg: e.to_string() })
+        let mut r =
+            csv::Reader::from_path(&p).map_err(|e| Error::Corrupt { path: p.clone(), msg: e.to_string() })?;
+        r.deserialize()
+            .collect::<Result<Vec<LogRow>, _>>()
+            .map_err(|e| Error::Corrupt { path: p, msg: e.to_string() })
     }
 
     /// Rewrites `log.csv` atomically with `rows`.
@@ -181,10 +187,8 @@ impl RunDir {
             w.serialize(r).map_err(|e| Error::Config(e.to_string()))?;
         }
         if rows.is_empty() {
-            w.write_record([
-                "generation", "mean", "max", "min", "std", "lr", "sigma", "env_steps", "wall_s",
-            ])
-            .map_err(|e| Error::Config(e.to_string()))?;
+            w.write_record(["generation", "mean", "max", "min", "std", "lr", "sigma", "env_steps", "wall_s"])
+                .map_err(|e| Error::Config(e.to_string()))?;
         }
         let bytes = w.into_inner().map_err(|e| Error::Config(e.to_string()))?;
         write_atomic(&self.file(files::LOG), &bytes)

@@ -75,6 +75,46 @@ pub fn parse_init(s: &str) -> Result<WeightInit> {
     }
 }
 
+/// Builds a run's environment: the paper's fitness protocol where asked (quadruped only).
+fn make_env(cfg: &TrainConfig, variant: Option<&str>) -> Result<Box<dyn Env>> {
+    if cfg.paper_fitness {
+        if cfg.env.starts_with("ant") {
+            return Ok(Box::new(env::ant::make(&cfg.env, variant, true)?));
+        }
+        return Err(Error::Config(format!(
+            "the paper's fitness protocol is defined for the quadruped only, not `{}`",
+            cfg.env
+        )));
+    }
+    env::make(&cfg.env, variant)
+}
+
+/// The paper's quadruped setting (SPEC §4–§5): AntBulletEnv as pybullet simulates it, trained
+/// on the standard and damaged-right morphologies with the paper's fitness protocol,
+/// population 500, 500 generations, lr 0.2, σ 0.1, ABCD_lr from U(−0.1, 0.1) weights.
+pub fn ant_preset() -> TrainConfig {
+    TrainConfig {
+        env: "ant-bullet".into(),
+        variants: vec!["standard".into(), "damaged-right".into()],
+        paper_fitness: true,
+        rule: "ABCD_lr".into(),
+        init: "uni".into(),
+        static_weights: false,
+        normalize: None,
+        es: EsConfig { pop: 500, ..EsConfig::default() },
+        generations: 500,
+        episodes: 1,
+        seed: 1,
+        checkpoint_every: 5,
+    }
+}
+
+/// The quadruped preset on a budget that fits a 2-core machine in well under an hour: the
+/// paper's everything, but population 128 and 200 generations (≈ 1/10 of the paper's episodes).
+pub fn ant_short_preset() -> TrainConfig {
+    TrainConfig { es: EsConfig { pop: 128, ..ant_preset().es }, generations: 200, ..ant_preset() }
+}
+
 /// A validated configuration with everything derived from it.
 #[derive(Debug, Clone)]
 pub struct Setup {
@@ -108,10 +148,15 @@ impl Setup {
         })?;
         let init = parse_init(&cfg.init)?;
         if cfg.static_weights && init == WeightInit::Coevolve {
-            return Err(Error::Config("--static evolves the weights themselves; drop --init coevolve".into()));
+            return Err(Error::Config(
+                "--static evolves the weights themselves; drop --init coevolve".into(),
+            ));
         }
-        if cfg.es.pop < 2 || cfg.es.pop % 2 != 0 {
-            return Err(Error::Config(format!("population must be even and ≥ 2 (mirrored pairs), got {}", cfg.es.pop)));
+        if cfg.es.pop < 2 || !cfg.es.pop.is_multiple_of(2) {
+            return Err(Error::Config(format!(
+                "population must be even and ≥ 2 (mirrored pairs), got {}",
+                cfg.es.pop
+            )));
         }
         if cfg.episodes == 0 {
             return Err(Error::Config("episodes per candidate must be ≥ 1".into()));
@@ -122,9 +167,9 @@ impl Setup {
         if cfg.checkpoint_every == 0 {
             return Err(Error::Config("checkpoint interval must be ≥ 1".into()));
         }
-        let env = env::make(&cfg.env, cfg.variants.first().map(String::as_str))?;
+        let env = make_env(&cfg, cfg.variants.first().map(String::as_str))?;
         for v in cfg.variants.iter().skip(1) {
-            env::make(&cfg.env, Some(v))?;
+            make_env(&cfg, Some(v))?;
         }
         let sizes = [env.obs_dim(), HIDDEN[0], HIDDEN[1], env.action_space().n_outputs()];
         let mapping = ActionMapping::for_space(&env.action_space());
@@ -143,12 +188,16 @@ impl Setup {
 
     /// The environment variants evaluated (at least one: `None` is the default).
     pub fn variants(&self) -> Vec<Option<String>> {
-        if self.cfg.variants.is_empty() { vec![None] } else { self.cfg.variants.iter().cloned().map(Some).collect() }
+        if self.cfg.variants.is_empty() {
+            vec![None]
+        } else {
+            self.cfg.variants.iter().cloned().map(Some).collect()
+        }
     }
 
     /// Builds the environment for a variant.
     pub fn make_env(&self, variant: Option<&str>) -> Result<Box<dyn Env>> {
-        env::make(&self.cfg.env, variant)
+        make_env(&self.cfg, variant)
     }
 
     /// Builds the network, with the fastest kernel (all kernels give the same bits).

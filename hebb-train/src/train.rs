@@ -83,7 +83,13 @@ pub fn resume(dir: &Path, generations: Option<u32>, opts: RunOptions) -> Result<
     train_loop(&run, &setup, ck, log, opts)
 }
 
-fn train_loop(run: &RunDir, setup: &Setup, mut ck: Checkpoint, mut log: Vec<LogRow>, opts: RunOptions) -> Result<Summary> {
+fn train_loop(
+    run: &RunDir,
+    setup: &Setup,
+    mut ck: Checkpoint,
+    mut log: Vec<LogRow>,
+    opts: RunOptions,
+) -> Result<Summary> {
     let cfg = &setup.cfg;
     let pool = pool(opts.threads)?;
     let end = opts.stop_after.map_or(cfg.generations, |s| s.min(cfg.generations));
@@ -126,7 +132,8 @@ fn train_loop(run: &RunDir, setup: &Setup, mut ck: Checkpoint, mut log: Vec<LogR
                         let (mut total, mut steps) = (0.0, 0u64);
                         for v in 0..variants {
                             for e in 0..cfg.episodes {
-                                let ep = w.episode(setup, None, v, episode_seed(cfg.seed, g, i / 2, v, e), None)?;
+                                let ep =
+                                    w.episode(setup, None, v, episode_seed(cfg.seed, g, i / 2, v, e), None)?;
                                 total += ep.ret;
                                 steps += ep.steps as u64;
                             }
@@ -163,7 +170,7 @@ fn train_loop(run: &RunDir, setup: &Setup, mut ck: Checkpoint, mut log: Vec<LogR
         bar.inc(1);
         log.push(row);
         let gen_done = ck.state.generation;
-        if gen_done % cfg.checkpoint_every == 0 || gen_done == end {
+        if gen_done.is_multiple_of(cfg.checkpoint_every) || gen_done == end {
             // Log first, then checkpoint: a crash between the two only leaves extra log rows,
             // which resume drops.
             run.save_log(&log)?;

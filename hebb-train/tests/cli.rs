@@ -22,7 +22,10 @@ fn train_eval_export_inspect() {
     let (ok, out, _) = hebb(&["inspect", "x.hebb"], d.path());
     assert!(ok && out.contains("ABCD_lr") && out.contains("4-128-64-2"), "{out}");
     // Same rule as the run's own file.
-    assert_eq!(std::fs::read(d.path().join("x.hebb")).unwrap(), std::fs::read(d.path().join("r/rule.hebb")).unwrap());
+    assert_eq!(
+        std::fs::read(d.path().join("x.hebb")).unwrap(),
+        std::fs::read(d.path().join("r/rule.hebb")).unwrap()
+    );
 }
 
 #[test]

@@ -60,7 +60,12 @@ fn pendulum_improves() {
 }
 
 fn small_cfg() -> TrainConfig {
-    TrainConfig { generations: 10, es: EsConfig { pop: 16, ..EsConfig::default() }, checkpoint_every: 3, ..TrainConfig::default() }
+    TrainConfig {
+        generations: 10,
+        es: EsConfig { pop: 16, ..EsConfig::default() },
+        checkpoint_every: 3,
+        ..TrainConfig::default()
+    }
 }
 
 #[test]
@@ -70,9 +75,13 @@ fn same_seed_same_bits_for_any_thread_count() {
     let sa = train_new(a.path(), cfg.clone(), opts(1)).unwrap();
     let sb = train_new(b.path(), cfg, opts(2)).unwrap();
     assert_eq!(sa.state, sb.state);
-    let bits = |s: &hebb_train::train::Summary| s.state.params.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let bits =
+        |s: &hebb_train::train::Summary| s.state.params.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&sa), bits(&sb));
-    assert_eq!(std::fs::read(a.path().join(files::RULE)).unwrap(), std::fs::read(b.path().join(files::RULE)).unwrap());
+    assert_eq!(
+        std::fs::read(a.path().join(files::RULE)).unwrap(),
+        std::fs::read(b.path().join(files::RULE)).unwrap()
+    );
 }
 
 #[test]

@@ -66,6 +66,11 @@ pub trait Env: Send {
     fn reset(&mut self, seed: u64, obs: &mut [f32]);
     /// Advances one step and writes the next observation into `obs`.
     fn step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Step;
+    /// World position of the body the task moves (the quadruped's torso), where there is one;
+    /// used for plots of the distance walked.
+    fn body_position(&self) -> Option<[f32; 3]> {
+        None
+    }
 }
 
 pub mod ant;

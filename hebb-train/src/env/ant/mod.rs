@@ -3,7 +3,8 @@
 //! Two variants:
 //! * `ant-bullet` ([`Variant::Bullet`], the default) reproduces what the paper trained on: every
 //!   joint starts at U(−0.1, 0.1) rad, which puts the ankles outside their ranges, and a limit only
-//!   keeps an out-of-range joint from moving further out ([`body::LimitMode::Ratchet`]). With zero
+//!   keeps an out-of-range joint from moving further out, link inertias and ankle dynamics are
+//!   Bullet's ([`body::Physics::Pybullet`]). With zero
 //!   torque the ant falls flat within about 20 steps and the episode ends.
 //! * `ant` ([`Variant::Mjcf`]) starts in the MJCF's standing pose (ankles ±1 rad, plus the same
 //!   noise) with ordinary limits.
@@ -36,7 +37,7 @@ use rand::RngExt;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use self::body::{AntBody, LimitMode, SimParams};
+use self::body::{AntBody, Physics, SimParams};
 pub use self::morphology::{MORPHOLOGIES, Morphology};
 use self::obs::OBS_DIM;
 use self::protocol::PaperStop;
@@ -86,10 +87,11 @@ impl Variant {
         }
     }
 
-    fn limit_mode(self) -> LimitMode {
+    /// The dynamics of this variant.
+    pub fn physics(self) -> Physics {
         match self {
-            Variant::Bullet => LimitMode::Ratchet,
-            Variant::Mjcf => LimitMode::Fixed,
+            Variant::Bullet => Physics::Pybullet,
+            Variant::Mjcf => Physics::Exact,
         }
     }
 
@@ -166,7 +168,7 @@ impl AntEnv {
     pub fn new(cfg: AntConfig) -> Result<AntEnv> {
         cfg.morphology.validate()?;
         let pose = cfg.variant.base_pose(&cfg.morphology);
-        let body = AntBody::new(&cfg.morphology, pose, START_Z, cfg.variant.limit_mode(), cfg.sim);
+        let body = AntBody::new(&cfg.morphology, pose, START_Z, cfg.variant.physics(), cfg.sim);
         let ranges = body.limits();
         let name = cfg.variant.name().to_string();
         Ok(AntEnv {
@@ -243,6 +245,9 @@ impl Env for AntEnv {
     fn name(&self) -> &str {
         &self.name
     }
+    fn body_position(&self) -> Option<[f32; 3]> {
+        Some(self.body.readout().torso_pos)
+    }
     fn obs_dim(&self) -> usize {
         OBS_DIM
     }
@@ -253,7 +258,8 @@ impl Env for AntEnv {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let base = self.cfg.variant.base_pose(&self.cfg.morphology);
         let q: [f32; 8] = std::array::from_fn(|j| base[j] + rng.random_range(-INIT_NOISE..INIT_NOISE));
-        self.body = AntBody::new(&self.cfg.morphology, q, START_Z, self.cfg.variant.limit_mode(), self.cfg.sim);
+        self.body =
+            AntBody::new(&self.cfg.morphology, q, START_Z, self.cfg.variant.physics(), self.cfg.sim);
         let r = self.body.readout();
         self.z0 = r.torso_pos[2];
         self.contacts = [0.0; 4];
@@ -313,7 +319,10 @@ mod tests {
 
     #[test]
     fn bad_actions_are_zero_actions() {
-        assert_eq!(sanitise(Action::Continuous(&[f32::NAN, 1.0, f32::INFINITY])), [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            sanitise(Action::Continuous(&[f32::NAN, 1.0, f32::INFINITY])),
+            [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        );
         assert_eq!(sanitise(Action::Discrete(3)), [0.0; 8]);
         let a = [0.5; 12];
         assert_eq!(sanitise(Action::Continuous(&a)), [0.5; 8]);
