@@ -16,12 +16,32 @@
 //!   (multibody links ignore rigid-body damping; Bullet's extra quadratic term is left out).
 //! * Torques: each hinge torque τ is applied as equal and opposite external torques ±τ·axis on
 //!   the child and parent links, which is exactly the generalised force τ on that joint.
-//! * Limits: rapier unilateral limit constraints on each hinge. [`LimitMode::Ratchet`] reproduces
-//!   pybullet, where a limit only stops a joint that is out of range from moving further out and
-//!   never pulls it back: the effective bound on each side is moved, before each step, to the
-//!   joint's position if it is out of range (and only ever towards the nominal limit).
 //! * Time: `substeps` pipeline steps of `dt` per env step, each with `solver_iterations`
 //!   internal substeps (rapier 0.36's `num_solver_iterations` substeps inside one collision pass).
+//!
+//! [`Physics::Pybullet`] adds the three things pybullet 3.2.7 does differently from an exact
+//! rigid-body model, each measured against pybullet itself:
+//! * Limits only block: a joint outside its range can move towards it freely, but its velocity
+//!   away from the range is stopped, and it is never pulled back. Implemented as velocity-only
+//!   rapier limits (zero positional stiffness) whose bound is kept just inside the current angle
+//!   while the joint is out of range.
+//! * Link inertia: Bullet's MJCF loader gives each link the inertia of the box spanned by its
+//!   compound shape's bounding box plus a 0.04 m collision margin on each side, about axes
+//!   aligned with the link frame (the foot gets diag(0.526, 0.526, 0.923) kg·m² instead of a
+//!   capsule's). Masses and centres of mass are exact.
+//! * Non-unit hinge axes: the MJCF ankle axes (±1, 1, 0) have length √2 = s, and Bullet uses the
+//!   raw axis in the dynamics (a joint velocity q̇ spins the foot at s·q̇ as far as the mass matrix
+//!   and the generalised forces are concerned) while the kinematics rotate by q about the unit
+//!   axis. Per unit of q that makes the joint's own inertia s² times larger and every external
+//!   load s times larger, with the motor torque unchanged; dividing the joint's equation by s, it
+//!   is a joint with inertia s·I and motor torque τ/s. Emulated with armature (s − 1)·I on the
+//!   ankle DoF (I = the foot's inertia about its ankle axis) and motor torque τ/s; the coupling
+//!   terms to the other DoFs keep their exact values (Bullet scales them by s). With τ = 250 N·m
+//!   an ankle of pybullet's ant accelerates half as fast as an exact model's, and four ankles at
+//!   full torque cannot lift the torso off the floor.
+//!
+//! [`Physics::Exact`] is the rigid-body model without those quirks: capsule inertia, unit axes,
+//! ordinary limits that push an out-of-range joint back.
 
 use rapier3d::prelude::*;
 
@@ -41,13 +61,19 @@ pub const BULLET_DAMPING: f32 = 0.04;
 /// manifold points up to its contact-breaking threshold, 0.02).
 pub const CONTACT_THRESHOLD: f32 = 0.02;
 
-/// How joint limits act.
+/// Bullet's default collision margin (m), which its inertia estimate includes.
+pub const BULLET_MARGIN: f32 = 0.04;
+/// How far inside an out-of-range joint's angle its blocking bound is put (rad), so that rapier
+/// (which only acts on a limit once it is strictly exceeded) keeps the constraint active.
+const BLOCK_EPS: f32 = 1e-5;
+
+/// Which dynamics the ant has (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LimitMode {
-    /// Ordinary limits: a joint outside its range is pushed back into it.
-    Fixed,
-    /// pybullet's behaviour: out of range, a limit only blocks further violation.
-    Ratchet,
+pub enum Physics {
+    /// pybullet's: blocking limits, bounding-box inertia, raw-axis ankle dynamics.
+    Pybullet,
+    /// An exact rigid-body model with ordinary limits.
+    Exact,
 }
 
 /// Time stepping and solver settings.
@@ -110,6 +136,27 @@ fn segment(a: Vector, b: Vector, radius: f32) -> ColliderBuilder {
     }
 }
 
+/// Bullet's inertia estimate for a capsule link from `a` to `b` (link-frame axes): exact mass
+/// and centre, inertia of the bounding box grown by the collision margin.
+fn bullet_mass_properties(a: Vector, b: Vector, radius: f32) -> MassProperties {
+    use std::f32::consts::PI;
+    let len = (b - a).length();
+    let mass = DENSITY * (PI * radius * radius * len + 4.0 / 3.0 * PI * radius.powi(3));
+    let e = (b - a).abs() + Vector::splat(2.0 * (radius + BULLET_MARGIN));
+    let k = mass / 12.0;
+    let inertia =
+        Vector::new(k * (e.y * e.y + e.z * e.z), k * (e.x * e.x + e.z * e.z), k * (e.x * e.x + e.y * e.y));
+    MassProperties::new(0.5 * (a + b), mass, inertia)
+}
+
+/// Moment of inertia of `m` about the axis `u` (unit) through the local origin.
+fn inertia_about_axis(m: &MassProperties, u: Vector) -> f32 {
+    let ui = m.principal_inertia_local_frame.inverse() * u;
+    let i = m.principal_inertia();
+    let own = ui.x * ui.x * i.x + ui.y * ui.y * i.y + ui.z * ui.z * i.z;
+    own + m.mass() * m.local_com.cross(u).length_squared()
+}
+
 fn groups(member: u32, filter: u32) -> InteractionGroups {
     InteractionGroups::new(
         Group::from_bits_truncate(member),
@@ -146,7 +193,9 @@ pub struct AntBody {
     parts: [(RigidBodyHandle, Vector); 13],
     limits: [[f32; 2]; 8],
     bounds: [[f32; 2]; 8],
-    mode: LimitMode,
+    physics: Physics,
+    /// Factor on each motor torque (1/s for a raw axis of length s under pybullet physics).
+    torque_scale: [f32; 8],
     substeps: usize,
     total_mass: f32,
 }
@@ -154,7 +203,8 @@ pub struct AntBody {
 impl AntBody {
     /// Builds the ant with the torso centre at (0, 0, `torso_z`), identity orientation, joint
     /// angles `q` and zero velocities.
-    pub fn new(morph: &Morphology, q: [f32; 8], torso_z: f32, mode: LimitMode, sim: SimParams) -> AntBody {
+    pub fn new(morph: &Morphology, q: [f32; 8], torso_z: f32, physics: Physics, sim: SimParams) -> AntBody {
+        let bullet = physics == Physics::Pybullet;
         let mut world = PhysicsWorld::new();
         world.gravity = Vector::new(0.0, 0.0, -GRAVITY);
         let substeps = sim.substeps.max(1);
@@ -172,18 +222,29 @@ impl AntBody {
         world.insert_collider(floor, None);
 
         let robot = |c: ColliderBuilder, member: u32, filter: u32| {
-            c.density(DENSITY)
-                .friction(ROBOT_FRICTION)
+            c.friction(ROBOT_FRICTION)
                 .friction_combine_rule(CoefficientCombineRule::Multiply)
                 .restitution(0.0)
                 .restitution_combine_rule(CoefficientCombineRule::Multiply)
                 .collision_groups(groups(member, filter))
         };
+        // A segment collider with the mass properties the physics asks for.
+        let seg = |a: Vector, b: Vector, r: f32| {
+            let c = segment(a, b, r);
+            if bullet { c.mass_properties(bullet_mass_properties(a, b, r)) } else { c.density(DENSITY) }
+        };
+        let softness = if bullet {
+            // Velocity-only limits: no positional correction.
+            SpringCoefficients::new(0.0, 1.0)
+        } else {
+            SpringCoefficients::joint_defaults()
+        };
         let body = |p: Vector| RigidBodyBuilder::dynamic().translation(p).can_sleep(false);
 
         let centre = Vector::new(0.0, 0.0, torso_z);
         let torso = world.insert_body(body(centre));
-        world.insert_collider(robot(ColliderBuilder::ball(TORSO_RADIUS), TORSO_BIT, FLOOR_BIT), Some(torso));
+        let ball = ColliderBuilder::ball(TORSO_RADIUS).density(DENSITY);
+        world.insert_collider(robot(ball, TORSO_BIT, FLOOR_BIT), Some(torso));
 
         let mut links = [torso; 8];
         let mut parents = [torso; 8];
@@ -192,26 +253,39 @@ impl AntBody {
         let mut feet_tip = [Vector::ZERO; 4];
         let mut radii = [0.0; 4];
         let mut parts = [(torso, Vector::ZERO); 13];
+        let mut torque_scale = [1.0; 8];
+        let mut armature = [0.0; 8];
         for (k, leg) in morph.legs.iter().enumerate() {
             let (mount, upper, lower) = (v3(leg.hip_mount), v3(leg.upper), v3(leg.lower));
             let member = leg_bit(k);
             let filter = FLOOR_BIT | (ALL_LEGS & !member);
-            world.insert_collider(robot(segment(Vector::ZERO, mount, leg.radius), TORSO_BIT, FLOOR_BIT), Some(torso));
+            let r = leg.radius;
+            world.insert_collider(robot(seg(Vector::ZERO, mount, r), TORSO_BIT, FLOOR_BIT), Some(torso));
             let thigh = world.insert_body(body(centre + mount));
-            world.insert_collider(robot(segment(Vector::ZERO, upper, leg.radius), member, filter), Some(thigh));
+            world.insert_collider(robot(seg(Vector::ZERO, upper, r), member, filter), Some(thigh));
             let foot = world.insert_body(body(centre + mount + upper));
-            world.insert_collider(robot(segment(Vector::ZERO, lower, leg.radius), member, filter), Some(foot));
+            world.insert_collider(robot(seg(Vector::ZERO, lower, r), member, filter), Some(foot));
 
-            let ankle_axis = v3(leg.ankle_axis).normalize();
+            let raw_axis = v3(leg.ankle_axis);
+            let ankle_axis = raw_axis.normalize();
+            if bullet {
+                // Raw-axis dynamics; an axis shorter than 1 is treated as unit.
+                let s = raw_axis.length().max(1.0);
+                let foot_mprops = &world.bodies[foot].mass_properties().local_mprops;
+                torque_scale[2 * k + 1] = 1.0 / s;
+                armature[2 * k + 1] = (s - 1.0) * inertia_about_axis(foot_mprops, ankle_axis);
+            }
             let hip = RevoluteJointBuilder::new(Vector::Z)
                 .local_anchor1(mount)
                 .local_anchor2(Vector::ZERO)
                 .limits(leg.hip_range)
+                .softness(softness)
                 .contacts_enabled(false);
             let ankle = RevoluteJointBuilder::new(ankle_axis)
                 .local_anchor1(upper)
                 .local_anchor2(Vector::ZERO)
                 .limits(leg.ankle_range)
+                .softness(softness)
                 .contacts_enabled(false);
             world.insert_multibody_joint(torso, thigh, hip).expect("a tree never makes a cycle");
             world.insert_multibody_joint(thigh, foot, ankle).expect("a tree never makes a cycle");
@@ -225,13 +299,15 @@ impl AntBody {
             limits[2 * k] = leg.hip_range;
             limits[2 * k + 1] = leg.ankle_range;
             feet_tip[k] = lower;
-            radii[k] = leg.radius;
+            radii[k] = r;
             parts[1 + k] = (torso, 0.5 * mount);
             parts[5 + k] = (thigh, 0.5 * upper);
             parts[9 + k] = (foot, 0.5 * lower);
         }
 
-        let id = |h: RigidBodyHandle| *world.multibody_joints.rigid_body_link(h).expect("every link is in the multibody");
+        let id = |h: RigidBodyHandle| {
+            *world.multibody_joints.rigid_body_link(h).expect("every link is in the multibody")
+        };
         let mb = id(torso).multibody;
         let link_ids = links.map(|h| id(h).id);
         let total_mass: f32 = world.bodies.iter().map(|(_, b)| b.mass()).sum();
@@ -256,6 +332,10 @@ impl AntBody {
             damping[d] = BULLET_DAMPING * total_mass;
             damping[3 + d] = BULLET_DAMPING * torso_inertia;
         }
+        let arm = multibody.armature_mut();
+        for (j, &d) in dofs.iter().enumerate() {
+            arm[d] = armature[j];
+        }
 
         let mut ant = AntBody {
             world,
@@ -271,7 +351,8 @@ impl AntBody {
             parts,
             limits,
             bounds: limits,
-            mode,
+            physics,
+            torque_scale,
             substeps,
             total_mass,
         };
@@ -289,10 +370,16 @@ impl AntBody {
         self.limits
     }
 
-    /// The effective limit bounds now in force (differ from [`Self::limits`] only in
-    /// [`LimitMode::Ratchet`] while a joint is out of range).
+    /// The limit bounds now in force. They differ from [`Self::limits`] only under
+    /// [`Physics::Pybullet`] while a joint is out of range: then the bound sits just inside the
+    /// joint's angle, which blocks further violation.
     pub fn bounds(&self) -> [[f32; 2]; 8] {
         self.bounds
+    }
+
+    /// The motor-torque factor per joint (1/|axis| for the raw-axis ankles of pybullet physics).
+    pub fn torque_scale(&self) -> [f32; 8] {
+        self.torque_scale
     }
 
     fn multibody(&self) -> &Multibody {
@@ -311,22 +398,22 @@ impl AntBody {
         self.dofs.map(|d| v[d])
     }
 
-    /// Moves the ratchet bounds to the current angles (no-op in [`LimitMode::Fixed`]).
+    /// Puts the blocking bounds next to out-of-range joints (no-op under [`Physics::Exact`]).
     fn update_bounds(&mut self) {
-        if self.mode == LimitMode::Fixed {
+        if self.physics == Physics::Exact {
             return;
         }
         let q = self.joint_angles();
-        let (limits, link_ids) = (self.limits, self.link_ids);
-        for j in 0..8 {
-            let [lo, hi] = limits[j];
-            let [blo, bhi] = self.bounds[j];
-            // Out of range below: the bound follows the joint inwards, never outwards.
-            let new = [lo.min(blo.max(q[j])), hi.max(bhi.min(q[j]))];
+        for (j, &qj) in q.iter().enumerate() {
+            let [lo, hi] = self.limits[j];
+            let new = [
+                if qj < lo { (qj + BLOCK_EPS).min(lo) } else { lo },
+                if qj > hi { (qj - BLOCK_EPS).max(hi) } else { hi },
+            ];
             if new != self.bounds[j] {
                 self.bounds[j] = new;
-                let mb = &mut self.world.multibody_joints.get_multibody_mut(self.mb).expect("built");
-                if let Some(link) = mb.link_mut(link_ids[j]) {
+                let mb = self.world.multibody_joints.get_multibody_mut(self.mb).expect("built");
+                if let Some(link) = mb.link_mut(self.link_ids[j]) {
                     link.joint.data.set_limits(JointAxis::AngX, new);
                 }
             }
@@ -340,9 +427,9 @@ impl AntBody {
             for h in std::iter::once(self.torso).chain(self.links) {
                 self.world.bodies[h].reset_torques(false);
             }
-            for j in 0..8 {
+            for (j, &tj) in tau.iter().enumerate() {
                 let child = &mut self.world.bodies[self.links[j]];
-                let t = (*child.rotation() * self.axes[j]) * tau[j];
+                let t = (*child.rotation() * self.axes[j]) * (tj * self.torque_scale[j]);
                 child.add_torque(t, false);
                 self.world.bodies[self.parents[j]].add_torque(-t, false);
             }
@@ -390,44 +477,78 @@ impl AntBody {
 mod tests {
     use super::*;
 
-    fn build(q: [f32; 8]) -> AntBody {
-        AntBody::new(&Morphology::standard(), q, 0.75, LimitMode::Fixed, SimParams::default())
+    fn build(q: [f32; 8], physics: Physics) -> AntBody {
+        AntBody::new(&Morphology::standard(), q, 0.75, physics, SimParams::default())
+    }
+
+    fn capsule_mass(len: f32) -> f32 {
+        let r: f32 = 0.08;
+        std::f32::consts::PI * r * r * len * 1000.0 + 4.0 / 3.0 * std::f32::consts::PI * r.powi(3) * 1000.0
     }
 
     #[test]
-    fn mass_is_that_of_density_1000() {
-        let b = build([0.0; 8]);
-        let r: f32 = 0.08;
-        let cap = |len: f32| std::f32::consts::PI * r * r * len * 1000.0 + 4.0 / 3.0 * std::f32::consts::PI * r.powi(3) * 1000.0;
+    fn mass_is_that_of_density_1000_in_both_physics() {
         let torso = 4.0 / 3.0 * std::f32::consts::PI * 0.25f32.powi(3) * 1000.0;
         let d = 0.2 * 2f32.sqrt();
-        let expect = torso + 4.0 * (2.0 * cap(d) + cap(2.0 * d));
-        assert!((b.total_mass() - expect).abs() < 0.05, "{} vs {expect}", b.total_mass());
-        assert!((cap(d) - 7.83).abs() < 0.01 && (cap(2.0 * d) - 13.52).abs() < 0.01);
+        let expect = torso + 4.0 * (2.0 * capsule_mass(d) + capsule_mass(2.0 * d));
+        assert!((capsule_mass(d) - 7.83).abs() < 0.01 && (capsule_mass(2.0 * d) - 13.52).abs() < 0.01);
+        for p in [Physics::Pybullet, Physics::Exact] {
+            let b = build([0.0; 8], p);
+            assert!((b.total_mass() - expect).abs() < 0.05, "{p:?}: {} vs {expect}", b.total_mass());
+        }
+    }
+
+    #[test]
+    fn bullet_inertia_matches_pybullets_numbers() {
+        // pybullet 3.2.7 reports diag(0.5263, 0.5263, 0.9229) for the foot and
+        // diag(0.1639, 0.1639, 0.2527) for the upper leg.
+        let foot = bullet_mass_properties(Vector::ZERO, Vector::new(0.4, 0.4, 0.0), 0.08);
+        let i = foot.principal_inertia();
+        assert!((foot.mass() - 13.518).abs() < 1e-3);
+        assert!(
+            (i.x - 0.5263).abs() < 1e-4 && (i.y - 0.5263).abs() < 1e-4 && (i.z - 0.9229).abs() < 1e-4,
+            "{i:?}"
+        );
+        let upper = bullet_mass_properties(Vector::ZERO, Vector::new(-0.2, 0.2, 0.0), 0.08);
+        let i = upper.principal_inertia();
+        assert!((i.x - 0.1639).abs() < 1e-4 && (i.z - 0.2527).abs() < 1e-4, "{i:?}");
+        // About the ankle axis: 0.5263 + m·0.283² = 1.6077.
+        let u = Vector::new(-1.0, 1.0, 0.0).normalize();
+        assert!((inertia_about_axis(&foot, u) - 1.6077).abs() < 1e-3);
+    }
+
+    #[test]
+    fn raw_axis_ankles_get_armature_and_scaled_torque() {
+        let b = build([0.0; 8], Physics::Pybullet);
+        let s = b.torque_scale();
+        assert!((s[1] - 0.5f32.sqrt()).abs() < 1e-6 && s[0] == 1.0, "{s:?}");
+        assert_eq!(build([0.0; 8], Physics::Exact).torque_scale(), [1.0; 8]);
     }
 
     #[test]
     fn initial_angles_are_applied_with_mjcf_signs() {
         // Positive ankle angle on legs 1 and 4 bends the foot down, negative on legs 2 and 3.
-        let b = build([0.0, 1.0, 0.0, -1.0, 0.0, -1.0, 0.0, 1.0]);
+        let pose = [0.0, 1.0, 0.0, -1.0, 0.0, -1.0, 0.0, 1.0];
+        let b = build(pose, Physics::Exact);
         let q = b.joint_angles();
-        for (j, v) in [0.0, 1.0, 0.0, -1.0, 0.0, -1.0, 0.0, 1.0].iter().enumerate() {
+        for (j, v) in pose.iter().enumerate() {
             assert!((q[j] - v).abs() < 1e-5, "joint {j}: {}", q[j]);
         }
         let drop = 0.4 * 2f32.sqrt() * 1f32.sin();
         for k in 0..4 {
             assert!((b.foot_tip(k)[2] - (0.75 - drop)).abs() < 1e-4, "leg {k}: {:?}", b.foot_tip(k));
         }
-        // A positive hip angle turns leg 1 counter-clockwise about z.
-        let b = build([0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        // A positive hip angle turns leg 1 counter-clockwise about the hip.
+        let b = build([0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], Physics::Exact);
         let t = b.foot_tip(0);
-        let ang = t[1].atan2(t[0]);
-        assert!((ang - (std::f32::consts::FRAC_PI_4 + 0.5)).abs() < 1e-4, "{ang}");
+        let (s, c) = 0.5f32.sin_cos();
+        let expect = [0.2 + 0.6 * (c - s), 0.2 + 0.6 * (s + c)];
+        assert!((t[0] - expect[0]).abs() < 1e-4 && (t[1] - expect[1]).abs() < 1e-4, "{t:?} vs {expect:?}");
     }
 
     #[test]
     fn torque_turns_the_joint_its_way() {
-        let mut b = build([0.0; 8]);
+        let mut b = build([0.0; 8], Physics::Exact);
         let mut tau = [0.0; 8];
         tau[0] = 100.0;
         tau[2] = -100.0;
@@ -437,21 +558,34 @@ mod tests {
     }
 
     #[test]
-    fn ratchet_bounds_follow_the_joint_inwards_only() {
-        let mut b = AntBody::new(&Morphology::standard(), [0.0; 8], 0.75, LimitMode::Ratchet, SimParams::default());
-        let lo = b.limits()[1][0];
-        assert!(lo > 0.5);
-        // Ankle 1 at 0 is below its range: the lower bound sits at the joint.
-        assert!(b.bounds()[1][0].abs() < 1e-6, "{:?}", b.bounds()[1]);
+    fn out_of_range_joints_are_blocked_outwards_and_free_inwards() {
+        // In the air, ankle 1 (range [30°, 100°]) starts at 0: torque away from the range does
+        // not move it, torque towards the range does, and nothing pulls it back afterwards.
+        let mut b = build([0.0; 8], Physics::Pybullet);
+        assert!(b.bounds()[1][0].abs() < 1e-4, "{:?}", b.bounds()[1]);
         assert_eq!(b.bounds()[0], b.limits()[0]);
-        // Torque towards the range moves it in; the bound follows.
         let mut tau = [0.0; 8];
+        tau[1] = -250.0;
+        for _ in 0..3 {
+            b.step(tau);
+        }
+        assert!(b.joint_angles()[1].abs() < 1e-3, "{:?}", b.joint_angles());
         tau[1] = 250.0;
         for _ in 0..3 {
             b.step(tau);
         }
         let q = b.joint_angles()[1];
-        b.step([0.0; 8]);
-        assert!(q > 0.05 && b.bounds()[1][0] >= q.min(lo) - 1e-6, "q {q}, bounds {:?}", b.bounds()[1]);
+        assert!(q > 0.05 && q < b.limits()[1][0], "{q}");
+        tau[1] = -250.0;
+        for _ in 0..3 {
+            b.step(tau);
+        }
+        let q2 = b.joint_angles()[1];
+        assert!(q2 > q - 0.02 && q2 < b.limits()[1][0], "pulled back or pushed out: {q} → {q2}");
+        // Exact physics pushes the same out-of-range joint back into its range.
+        let mut e = build([0.0; 8], Physics::Exact);
+        e.step([0.0; 8]);
+        e.step([0.0; 8]);
+        assert!(e.joint_angles()[1] > 0.4, "{:?}", e.joint_angles());
     }
 }

@@ -258,8 +258,7 @@ impl Env for AntEnv {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let base = self.cfg.variant.base_pose(&self.cfg.morphology);
         let q: [f32; 8] = std::array::from_fn(|j| base[j] + rng.random_range(-INIT_NOISE..INIT_NOISE));
-        self.body =
-            AntBody::new(&self.cfg.morphology, q, START_Z, self.cfg.variant.physics(), self.cfg.sim);
+        self.body = AntBody::new(&self.cfg.morphology, q, START_Z, self.cfg.variant.physics(), self.cfg.sim);
         let r = self.body.readout();
         self.z0 = r.torso_pos[2];
         self.contacts = [0.0; 4];

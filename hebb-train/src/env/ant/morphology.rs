@@ -74,7 +74,7 @@ impl Leg {
             } else {
                 [(-100.0f32).to_radians(), (-30.0f32).to_radians()]
             },
-            ankle_axis: if k % 2 == 0 { [-1.0, 1.0, 0.0] } else { [1.0, 1.0, 0.0] },
+            ankle_axis: if k.is_multiple_of(2) { [-1.0, 1.0, 0.0] } else { [1.0, 1.0, 0.0] },
         }
     }
 }
@@ -237,9 +237,15 @@ impl Morphology {
     /// Checks that every number is finite, radii positive, ranges non-empty and axes non-zero.
     pub fn validate(&self) -> Result<()> {
         for (k, leg) in self.legs.iter().enumerate() {
-            let bad = |what: &str| Err(Error::Config(format!("morphology `{}` leg {}: {what}", self.name, k + 1)));
+            let bad =
+                |what: &str| Err(Error::Config(format!("morphology `{}` leg {}: {what}", self.name, k + 1)));
             let vecs = [leg.hip_mount, leg.upper, leg.lower, leg.ankle_axis];
-            if !vecs.iter().flatten().chain(leg.hip_range.iter()).chain(leg.ankle_range.iter()).all(|v| v.is_finite())
+            if !vecs
+                .iter()
+                .flatten()
+                .chain(leg.hip_range.iter())
+                .chain(leg.ankle_range.iter())
+                .all(|v| v.is_finite())
                 || !leg.radius.is_finite()
             {
                 return bad("non-finite value");
@@ -303,9 +309,10 @@ mod tests {
 
     #[test]
     fn files_override_the_base_leg_by_leg() {
-        let f: MorphologyFile =
-            serde_json::from_str(r#"{"base":"damaged-left","legs":[{},{"upper":[0.0,0.3]},{"lower":0.6,"radius":0.05},{}]}"#)
-                .unwrap();
+        let f: MorphologyFile = serde_json::from_str(
+            r#"{"base":"damaged-left","legs":[{},{"upper":[0.0,0.3]},{"lower":0.6,"radius":0.05},{}]}"#,
+        )
+        .unwrap();
         let m = Morphology::from_file(&f, "x.json").unwrap();
         assert_eq!(m.name, "x.json");
         let d = Morphology::named("damaged-left").unwrap();

@@ -97,8 +97,20 @@ mod tests {
     #[test]
     fn rpy_inverts_zyx_euler() {
         let (r, p, y) = (0.3f32, -0.2f32, 1.1f32);
-        let (cr, sr, cp, sp, cy, sy) = ((r / 2.0).cos(), (r / 2.0).sin(), (p / 2.0).cos(), (p / 2.0).sin(), (y / 2.0).cos(), (y / 2.0).sin());
-        let q = [sr * cp * cy - cr * sp * sy, cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy, cr * cp * cy + sr * sp * sy];
+        let (cr, sr, cp, sp, cy, sy) = (
+            (r / 2.0).cos(),
+            (r / 2.0).sin(),
+            (p / 2.0).cos(),
+            (p / 2.0).sin(),
+            (y / 2.0).cos(),
+            (y / 2.0).sin(),
+        );
+        let q = [
+            sr * cp * cy - cr * sp * sy,
+            cr * sp * cy + sr * cp * sy,
+            cr * cp * sy - sr * sp * cy,
+            cr * cp * cy + sr * sp * sy,
+        ];
         let got = rpy(q);
         for (g, e) in got.iter().zip([r, p, y]) {
             assert!((g - e).abs() < 1e-5, "{got:?}");
@@ -136,7 +148,7 @@ mod tests {
         // World vx = 1 seen from a body yawed by 90° is body vy = −1.
         assert!(o[3].abs() < 1e-6 && (o[4] + 0.3).abs() < 1e-6, "{:?}", &o[3..5]);
         assert_eq!(o[5], 5.0, "clipped");
-        assert_eq!(&o[8..12], &[0.1, 0.1, 0.3, 0.2]);
+        assert_eq!(&o[8..12], &[0.1, 0.1, 0.2, 0.2]);
         assert_eq!(o[22], 0.0, "NaN written as 0");
         assert_eq!(&o[24..], &[1.0, 0.0, 1.0, 0.0]);
     }
