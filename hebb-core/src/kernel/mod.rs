@@ -1,10 +1,11 @@
 //! The inner loops: one generic implementation of a layer step (forward row, Hebbian update,
 //! max-|w| normalisation), instantiated per rule and per lane type.
 //!
-//! Lanes are eight `f32` wide everywhere. The portable lane type is a plain `[f32; 8]`; the
-//! AVX2 lane type is a `__m256`. Both perform the same IEEE operations (no fused multiply-add)
-//! in the same order — including the horizontal sum's tree and the tail handling — so the AVX2
-//! kernel is **bit-identical** to the portable kernel, which is what the Cortex-M runs.
+//! The AVX2 kernel works on eight `f32` lanes (`__m256`); the portable kernel ([`scalar`]) one
+//! synapse at a time. Both perform the same IEEE operations (no fused multiply-add) in the same
+//! order — eight interleaved partial sums per row, the same horizontal-sum tree, the same tail
+//! handling — so the AVX2 kernel is **bit-identical** to the portable kernel, which is what the
+//! Cortex-M runs.
 
 use crate::activation::Activation;
 use crate::rule::RuleKind;
@@ -13,16 +14,16 @@ use crate::rule::RuleKind;
 mod avx2;
 mod lanes;
 mod rules;
+mod scalar;
 
 pub(crate) use lanes::Lanes;
-use lanes::Portable;
 use rules::RuleFn;
 
 /// Which implementation of the inner loops a network uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
 pub enum Kernel {
-    /// Plain Rust over `[f32; 8]` lanes; runs on every target (and is what the firmware runs).
+    /// Plain scalar Rust; runs on every target (and is what the firmware runs).
     #[default]
     Portable = 0,
     /// x86_64 AVX2, bit-identical to [`Kernel::Portable`]. Only selectable where the CPU has
@@ -127,10 +128,40 @@ pub(crate) fn layer_step(
             // lengths were checked by `io.check`.
             unsafe { avx2::layer_step(io, act, rule, normalize) }
         }
-        // SAFETY: the portable lane type needs no CPU feature; lengths were checked.
-        _ => unsafe { dispatch::<Portable>(io, act, rule, normalize) },
+        // SAFETY: the portable kernel needs no CPU feature; lengths were checked.
+        _ => unsafe { dispatch_portable(io, act, rule, normalize) },
     }
     true
+}
+
+/// The portable (scalar) kernel, specialised per rule and per normalisation.
+///
+/// # Safety
+/// `io` lengths must have been checked.
+#[inline(always)]
+unsafe fn dispatch_portable(io: LayerIo<'_>, act: Activation, rule: Option<RuleKind>, normalize: bool) {
+    use rules::*;
+    use scalar::step;
+    macro_rules! s {
+        ($r:ty) => {
+            if normalize { step::<$r, true>(io, act) } else { step::<$r, false>(io, act) }
+        };
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match rule {
+            None => step::<NoRule, false>(io, act),
+            Some(RuleKind::A) => s!(RA),
+            Some(RuleKind::AD) => s!(RAD),
+            Some(RuleKind::ADLr) => s!(RADLr),
+            Some(RuleKind::ABC) => s!(RABC),
+            Some(RuleKind::ABCLr) => s!(RABCLr),
+            Some(RuleKind::ABCD) => s!(RABCD),
+            Some(RuleKind::ABCDLr) => s!(RABCDLr),
+            Some(RuleKind::ABCDLrDOut) => s!(RABCDLrDOut),
+            Some(RuleKind::ABCDLrDInAndOut) => s!(RABCDLrDInAndOut),
+        }
+    }
 }
 
 /// Selects the rule-specialised instantiation. Inlined into each lane type's entry point so the
