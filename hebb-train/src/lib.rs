@@ -11,6 +11,7 @@ pub mod error;
 pub mod es;
 pub mod eval;
 pub mod export;
+pub mod hil;
 pub mod plot;
 pub mod policy;
 pub mod run;

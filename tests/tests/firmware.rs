@@ -8,15 +8,13 @@
 //! Needs `qemu-system-arm` and the `thumbv7em-none-eabihf` target. Without QEMU the test fails
 //! with a clear message, unless `HEBB_SKIP_QEMU=1` is set (then it says it skipped).
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::process::Command;
 
-use hebb_core::frame::{ErrorCode, FrameReader, MAX_ENCODED, OBS_LEN, Reply, Request, Timing};
+use hebb_core::frame::{ErrorCode, MAX_ENCODED, OBS_LEN, Reply, Request, Timing};
 use hebb_core::rulefile::{self, ActionMap, Encoding, Header, RuleFile};
 use hebb_core::{Activation, AntNet, Config, Kernel, RuleKind, RuleTable, WeightInit, n_coefficients};
+use hebb_train::hil;
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -24,7 +22,6 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 /// `HEBB_RULE` path is exercised).
 const RULE_SEED: u64 = 0x5EED_0006;
 const STEPS: usize = 240;
-const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -62,110 +59,32 @@ fn qemu_available() -> bool {
     Command::new("qemu-system-arm").arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
-/// `cargo build --release` in hebb-mcu with `HEBB_RULE=rule`; returns the ELF.
+/// Builds the firmware with `rule`, explaining a failed no-panic link check.
 fn build_firmware(rule: &Path) -> PathBuf {
-    let mcu = repo_root().join("hebb-mcu");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(&mcu).args(["build", "--release"]).env("HEBB_RULE", rule);
-    // The firmware has its own target directory and flags; don't inherit the host build's.
-    for var in [
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET_DIR",
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_BUILD_RUSTFLAGS",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("CARGO_TARGET_DIR", mcu.join("target"));
-    let out = cmd.output().expect("cannot run cargo to build hebb-mcu");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() && stderr.contains("hebb_mcu_panic_is_reachable") {
-        panic!(
+    match hil::build_firmware(rule) {
+        Ok(elf) => elf,
+        Err(e) if e.to_string().contains("hebb_mcu_panic_is_reachable") => panic!(
             "the firmware's no-panic link check failed: some panic is reachable in the release build. \
              Locate it with `cd hebb-mcu && cargo build --release --features panic-halt` and llvm-objdump \
-             (hebb-mcu/README.md, \"No panic path\"). Linker output:\n{stderr}"
-        );
+             (hebb-mcu/README.md, \"No panic path\"). {e}"
+        ),
+        Err(e) => panic!("{e}"),
     }
-    assert!(
-        out.status.success(),
-        "building the firmware (cd hebb-mcu && HEBB_RULE={} cargo build --release) failed:\n{stderr}",
-        rule.display(),
-    );
-    mcu.join("target/thumbv7em-none-eabihf/release/hebb-mcu")
 }
 
-/// The firmware running in QEMU, with a thread decoding its replies.
-struct Mcu {
-    child: Child,
-    stdin: ChildStdin,
-    replies: Receiver<Result<Reply, ErrorCode>>,
-}
+/// The firmware in QEMU (hebb-train's hardware-in-the-loop driver), failing the test on any
+/// transport error.
+struct Mcu(hil::Mcu);
 
 impl Mcu {
-    fn boot(elf: &Path) -> Mcu {
-        let mut child = Command::new("qemu-system-arm")
-            .args(["-machine", "netduinoplus2", "-display", "none", "-monitor", "none", "-serial", "stdio"])
-            .args(["-icount", "shift=0", "-kernel"])
-            .arg(elf)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("cannot start qemu-system-arm");
-        let stdin = child.stdin.take().expect("piped stdin");
-        let mut stdout = child.stdout.take().expect("piped stdout");
-        let (tx, replies) = channel();
-        std::thread::spawn(move || {
-            let mut reader = FrameReader::<{ 4 * MAX_ENCODED }>::new();
-            let mut buf = [0u8; 256];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                for &b in &buf[..n] {
-                    if let Some(frame) = reader.push(b)
-                        && tx.send(frame.and_then(Reply::decode)).is_err()
-                    {
-                        return;
-                    }
-                }
-            }
-        });
-        Mcu { child, stdin, replies }
-    }
-
     fn recv(&mut self, what: &str) -> Reply {
-        match self.replies.recv_timeout(REPLY_TIMEOUT) {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => panic!("{what}: undecodable reply from the firmware: {e}"),
-            Err(RecvTimeoutError::Timeout) => {
-                panic!("{what}: no reply from the firmware in {REPLY_TIMEOUT:?}")
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                let status = self.child.try_wait().ok().flatten();
-                panic!("{what}: QEMU closed the serial port (exit status {status:?})")
-            }
-        }
+        self.0.recv(what).unwrap_or_else(|e| panic!("{e}"))
     }
-
     fn send_raw(&mut self, bytes: &[u8]) {
-        self.stdin.write_all(bytes).and_then(|()| self.stdin.flush()).expect("write to QEMU's serial");
+        self.0.send_raw(bytes).unwrap_or_else(|e| panic!("{e}"))
     }
-
     fn request(&mut self, req: &Request) -> Reply {
-        let mut buf = [0u8; MAX_ENCODED];
-        let n = req.encode(&mut buf).expect("encode request");
-        self.send_raw(&buf[..n]);
-        self.recv("request")
-    }
-}
-
-impl Drop for Mcu {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.0.request(req).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -251,14 +170,15 @@ fn firmware_matches_desktop_bit_for_bit() {
     let table = RuleTable::new(file.header().rule_kind().unwrap(), AntNet::SIZES, &coeffs).unwrap();
 
     let elf = build_firmware(&rule_path);
-    let mut mcu = Mcu::boot(&elf);
+    let (mcu, ready) = hil::Mcu::boot(&elf).unwrap_or_else(|e| panic!("{e}"));
+    let mut mcu = Mcu(mcu);
     let mut desk = Desktop::new();
     eprintln!(
         "firmware parity against desktop kernels {:?}",
         desk.nets.iter().map(|n| n.0).collect::<Vec<_>>()
     );
 
-    match mcu.recv("boot") {
+    match ready {
         Reply::Ready { rule_status: 0, n_synapses } => assert_eq!(n_synapses as usize, AntNet::N_SYNAPSES),
         other => panic!("boot: expected Ready with a loaded rule, got {other:?}"),
     }

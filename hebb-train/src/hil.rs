@@ -1,0 +1,237 @@
+//! Hardware in the loop: the desktop quadruped simulation with its controller inside the
+//! `hebb-mcu` firmware, booted in QEMU (`netduinoplus2`) and connected through the emulated
+//! UART (QEMU's serial on the child's stdin/stdout), speaking the frame protocol of
+//! [`hebb_core::frame`]. The firmware runs the same `hebb-core` step as the desktop, so the
+//! robot must walk exactly as far as in the desktop-only run with the same seed.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use hebb_core::frame::{ACTION_LEN, ErrorCode, FrameReader, MAX_ENCODED, OBS_LEN, Reply, Request};
+use hebb_core::rulefile::RuleFile;
+
+use crate::env::{Action, Env};
+use crate::error::{Error, Result};
+
+/// How long to wait for any reply before declaring the firmware dead.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The workspace's `hebb-mcu` directory (as built from source).
+pub fn mcu_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../hebb-mcu")
+}
+
+/// Builds the firmware with `rule` flashed in (`cargo build --release` in `hebb-mcu` with
+/// `HEBB_RULE`), and returns the ELF's path.
+pub fn build_firmware(rule: &Path) -> Result<PathBuf> {
+    let mcu = mcu_dir();
+    let rule = std::fs::canonicalize(rule).map_err(|e| Error::io(rule, e))?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&mcu).args(["build", "--release", "--quiet"]).env("HEBB_RULE", &rule);
+    // The firmware has its own target directory and flags; don't inherit the host build's.
+    for var in ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("CARGO_TARGET_DIR", mcu.join("target"));
+    let out = cmd.output().map_err(|e| Error::Config(format!("cannot run cargo to build hebb-mcu: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::Config(format!(
+            "building the firmware (cd {} && HEBB_RULE={} cargo build --release) failed:\n{}",
+            mcu.display(),
+            rule.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(mcu.join("target/thumbv7em-none-eabihf/release/hebb-mcu"))
+}
+
+/// The firmware running in QEMU, with a thread decoding its replies.
+pub struct Mcu {
+    child: Child,
+    stdin: ChildStdin,
+    replies: Receiver<std::result::Result<Reply, ErrorCode>>,
+}
+
+impl Mcu {
+    /// Boots `elf` in `qemu-system-arm -machine netduinoplus2` with `-icount shift=0` (so the
+    /// firmware's SysTick counts instructions) and waits for its `Ready` frame.
+    pub fn boot(elf: &Path) -> Result<(Mcu, Reply)> {
+        let mut child = Command::new("qemu-system-arm")
+            .args(["-machine", "netduinoplus2", "-display", "none", "-monitor", "none", "-serial", "stdio"])
+            .args(["-icount", "shift=0", "-kernel"])
+            .arg(elf)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| {
+                Error::Config(format!(
+                    "cannot start qemu-system-arm ({e}); install it with: apt-get install -y qemu-system-arm"
+                ))
+            })?;
+        let stdin = child.stdin.take().ok_or_else(|| Error::Config("no stdin to QEMU".into()))?;
+        let mut stdout = child.stdout.take().ok_or_else(|| Error::Config("no stdout from QEMU".into()))?;
+        let (tx, replies) = channel();
+        std::thread::spawn(move || {
+            let mut reader = FrameReader::<{ 4 * MAX_ENCODED }>::new();
+            let mut buf = [0u8; 256];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                for &b in &buf[..n] {
+                    if let Some(frame) = reader.push(b)
+                        && tx.send(frame.and_then(Reply::decode)).is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        });
+        let mut mcu = Mcu { child, stdin, replies };
+        let ready = mcu.recv("boot")?;
+        Ok((mcu, ready))
+    }
+
+    /// The next reply.
+    pub fn recv(&mut self, what: &str) -> Result<Reply> {
+        match self.replies.recv_timeout(REPLY_TIMEOUT) {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => Err(Error::Config(format!("{what}: undecodable reply from the firmware: {e:?}"))),
+            Err(RecvTimeoutError::Timeout) => {
+                Err(Error::Config(format!("{what}: no reply from the firmware in {REPLY_TIMEOUT:?}")))
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let status = self.child.try_wait().ok().flatten();
+                Err(Error::Config(format!("{what}: QEMU closed the serial port (exit status {status:?})")))
+            }
+        }
+    }
+
+    /// Sends raw bytes on the UART.
+    pub fn send_raw(&mut self, bytes: &[u8]) -> Result<()> {
+        self.stdin
+            .write_all(bytes)
+            .and_then(|()| self.stdin.flush())
+            .map_err(|e| Error::Config(format!("writing to QEMU's serial port: {e}")))
+    }
+
+    /// Sends a request and waits for its reply.
+    pub fn request(&mut self, req: &Request) -> Result<Reply> {
+        let mut buf = [0u8; MAX_ENCODED];
+        let n = req.encode(&mut buf).map_err(|e| Error::Config(format!("encoding {req:?}: {e:?}")))?;
+        self.send_raw(&buf[..n])?;
+        self.recv("request")
+    }
+}
+
+impl Drop for Mcu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One hardware-in-the-loop episode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HilEpisode {
+    /// Sum of rewards.
+    pub ret: f64,
+    /// Steps taken.
+    pub steps: u32,
+    /// Torso x position after each step.
+    pub x: Vec<f32>,
+    /// The actions the firmware sent, step by step.
+    pub actions: Vec<[f32; ACTION_LEN]>,
+}
+
+/// Runs one episode of `env` with the firmware as controller: `Reset{weight_seed}`, then per
+/// step the observation goes out over the UART and the action comes back.
+pub fn run_episode(
+    mcu: &mut Mcu,
+    env: &mut dyn Env,
+    env_seed: u64,
+    weight_seed: u64,
+    max_steps: u32,
+) -> Result<HilEpisode> {
+    if env.obs_dim() != OBS_LEN || env.action_space().n_outputs() != ACTION_LEN {
+        return Err(Error::Config(format!(
+            "the firmware controls a {OBS_LEN}→{ACTION_LEN} network; `{}` has {} observations and {} actions",
+            env.name(),
+            env.obs_dim(),
+            env.action_space().n_outputs()
+        )));
+    }
+    match mcu.request(&Request::Reset { seed: weight_seed })? {
+        Reply::ResetDone { seed } if seed == weight_seed => {}
+        other => return Err(Error::Config(format!("reset: unexpected reply {other:?}"))),
+    }
+    let mut obs = [0.0f32; OBS_LEN];
+    env.reset(env_seed, &mut obs);
+    let mut ep = HilEpisode { ret: 0.0, steps: 0, x: vec![], actions: vec![] };
+    while ep.steps < max_steps {
+        let action = match mcu.request(&Request::Step { obs })? {
+            Reply::Action(a) => a,
+            other => return Err(Error::Config(format!("step {}: firmware replied {other:?}", ep.steps))),
+        };
+        let s = env.step(Action::Continuous(&action), &mut obs);
+        ep.ret += s.reward as f64;
+        ep.steps += 1;
+        ep.actions.push(action);
+        ep.x.push(env.body_position().map_or(f32::NAN, |p| p[0]));
+        if s.done() {
+            break;
+        }
+    }
+    Ok(ep)
+}
+
+/// Checks that a rule file fits the firmware's network (the quadruped's 28-128-64-8).
+pub fn check_rule(bytes: &[u8]) -> Result<()> {
+    let f = RuleFile::parse(bytes)?;
+    f.expect_sizes(hebb_core::AntNet::SIZES)?;
+    Ok(())
+}
+
+/// The same episode on the desktop alone: the rule file's coefficients in a desktop
+/// [`hebb_core::AntNet`] (fastest kernel; all kernels give the same bits), initial weights
+/// drawn exactly as the firmware's `Reset` does.
+pub fn desktop_episode(
+    rule: &[u8],
+    env: &mut dyn Env,
+    env_seed: u64,
+    weight_seed: u64,
+    max_steps: u32,
+) -> Result<HilEpisode> {
+    use hebb_core::{AntNet, Config, RuleTable, WeightInit};
+    use rand_core::SeedableRng;
+    let f = RuleFile::parse(rule)?;
+    f.expect_sizes(AntNet::SIZES)?;
+    let mut coeffs = vec![0.0f32; f.header().n_coefficients as usize];
+    f.copy_coefficients(&mut coeffs)?;
+    let table = RuleTable::new(f.header().rule_kind()?, AntNet::SIZES, &coeffs)?;
+    let config =
+        Config { output: f.header().output_activation()?, normalize: f.header().normalize, ..Config::ANT };
+    let mut net = Box::new(AntNet::new(config.with_best_kernel()));
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(weight_seed);
+    net.reset_weights(WeightInit::Uniform, &mut rng)?;
+    let mut obs = [0.0f32; OBS_LEN];
+    env.reset(env_seed, &mut obs);
+    let mut ep = HilEpisode { ret: 0.0, steps: 0, x: vec![], actions: vec![] };
+    while ep.steps < max_steps {
+        let action = *net.step(&table, &obs)?;
+        let s = env.step(Action::Continuous(&action), &mut obs);
+        ep.ret += s.reward as f64;
+        ep.steps += 1;
+        ep.actions.push(action);
+        ep.x.push(env.body_position().map_or(f32::NAN, |p| p[0]));
+        if s.done() {
+            break;
+        }
+    }
+    Ok(ep)
+}
