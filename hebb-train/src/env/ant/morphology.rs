@@ -296,7 +296,7 @@ mod tests {
         assert_eq!(s.legs[1].lower, [-0.4, 0.4, 0.0]);
         assert_eq!(s.legs[2].ankle_axis, [-1.0, 1.0, 0.0]);
         assert_eq!(s.legs[3].ankle_axis, [1.0, 1.0, 0.0]);
-        assert!((s.legs[0].ankle_range[0] - 0.5236).abs() < 1e-4);
+        assert!((s.legs[0].ankle_range[0] - 30f32.to_radians()).abs() < 1e-6);
         assert!((s.legs[2].ankle_range[0] + 1.7453).abs() < 1e-4);
         assert!((s.legs[2].hip_range[1] - 0.6981).abs() < 1e-4);
     }
