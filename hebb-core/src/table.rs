@@ -25,6 +25,11 @@ pub const fn n_coefficients(rule: RuleKind, s: Sizes) -> usize {
 /// A rule and its coefficients for a network of given sizes, borrowed from wherever they live
 /// (flash on a microcontroller, a heap allocation on desktop). Construction checks the length,
 /// so a table that exists is always the right size for its sizes.
+///
+/// Layout (structure-of-arrays): layers in order; inside a layer with `n_in` inputs and `n_out`
+/// outputs, `n_coeffs` planes of `[n_out][n_in]` (row-major, the weights' own layout), so
+/// coefficient `k` of synapse (i → j) sits at `k·n_out·n_in + j·n_in + i` from the layer's
+/// start. [`crate::interchange`] converts from and to the reference's layout.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleTable<'a> {
     rule: RuleKind,

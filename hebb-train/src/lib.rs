@@ -1,7 +1,7 @@
 //! # hebb-train
 //!
 //! Everything that runs on a desktop: the evolution strategy ([`es`]), the environments
-//! ([`env`]), episodes and evaluation, run directories with checkpoints, logs and plots
+//! ([`env`](mod@env)), episodes and evaluation, run directories with checkpoints, logs and plots
 //! ([`run`], [`plot`]), rule-file export ([`export`]) and the `hebb` command-line tool.
 #![deny(missing_docs)]
 

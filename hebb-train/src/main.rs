@@ -125,7 +125,7 @@ struct TrainArgs {
     /// Worker threads (default: all cores). The result does not depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
-    /// Run directory (default: runs/<env>-<mode>-seed<seed>, made unique).
+    /// Run directory (default: runs/ENV-MODE-seedSEED, made unique).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Checkpoint every N generations.
