@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Evolve rules (or static weights) with OpenAI-ES; with no options, a short CartPole run.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Evaluate a run's rule over many episodes; prints mean ± std per variant.
     Eval(EvalArgs),
     /// Write a run's rule as a flashable rule file.
