@@ -216,17 +216,21 @@ fn foot_contact_flags_follow_the_feet_one_step_late() {
 
 #[test]
 fn a_fixed_trot_moves_the_torso_forward() {
+    // Mean over three seeds of the distance walked in 300 steps (5 s), forwards and with the
+    // hip sweeps reversed.
     let mut o = [0.0; 28];
-    for (v, min_dx) in [(Variant::Mjcf, 1.5), (Variant::Bullet, 0.3)] {
+    for (v, period, min_dx) in [(Variant::Mjcf, 30.0, 1.5), (Variant::Bullet, 20.0, 0.2)] {
         let mut dx = [0.0; 2];
         for (i, dir) in [1.0, -1.0].into_iter().enumerate() {
-            let mut e = env(v, false);
-            e.reset(0, &mut o);
-            let x0 = e.body().readout().parts_xy[0];
-            for t in 0..300 {
-                step(&mut e, &trot(t, if v == Variant::Mjcf { 30.0 } else { 40.0 }, dir), &mut o);
+            for seed in 0..3 {
+                let mut e = env(v, false);
+                e.reset(seed, &mut o);
+                let x0 = e.body().readout().parts_xy[0];
+                for t in 0..300 {
+                    step(&mut e, &trot(t, period, dir), &mut o);
+                }
+                dx[i] += (e.body().readout().parts_xy[0] - x0) / 3.0;
             }
-            dx[i] = e.body().readout().parts_xy[0] - x0;
         }
         assert!(dx[0] > min_dx, "{v:?}: forward trot moved {} m", dx[0]);
         assert!(dx[1] < dx[0] - min_dx, "{v:?}: reversed trot {} m vs forward {} m", dx[1], dx[0]);

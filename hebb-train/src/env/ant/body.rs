@@ -23,8 +23,9 @@
 //! rigid-body model, each measured against pybullet itself:
 //! * Limits only block: a joint outside its range can move towards it freely, but its velocity
 //!   away from the range is stopped, and it is never pulled back. Implemented as velocity-only
-//!   rapier limits (zero positional stiffness) whose bound is kept just inside the current angle
-//!   while the joint is out of range.
+//!   rapier limits (zero positional stiffness, `SpringCoefficients::new(0, 1)`): rapier's limit
+//!   constraint is active whenever the joint is past the limit and, without a position bias, it
+//!   only forbids velocity further out — which is what Bullet's limit row does.
 //! * Link inertia: Bullet's MJCF loader gives each link the inertia of the box spanned by its
 //!   compound shape's bounding box plus a 0.04 m collision margin on each side, about axes
 //!   aligned with the link frame (the foot gets diag(0.526, 0.526, 0.923) kg·m² instead of a
@@ -63,9 +64,6 @@ pub const CONTACT_THRESHOLD: f32 = 0.02;
 
 /// Bullet's default collision margin (m), which its inertia estimate includes.
 pub const BULLET_MARGIN: f32 = 0.04;
-/// How far inside an out-of-range joint's angle its blocking bound is put (rad), so that rapier
-/// (which only acts on a limit once it is strictly exceeded) keeps the constraint active.
-const BLOCK_EPS: f32 = 1e-5;
 
 /// Which dynamics the ant has (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,8 +190,6 @@ pub struct AntBody {
     /// Part centres as (body, local point).
     parts: [(RigidBodyHandle, Vector); 13],
     limits: [[f32; 2]; 8],
-    bounds: [[f32; 2]; 8],
-    physics: Physics,
     /// Factor on each motor torque (1/s for a raw axis of length s under pybullet physics).
     torque_scale: [f32; 8],
     substeps: usize,
@@ -337,7 +333,7 @@ impl AntBody {
             arm[d] = armature[j];
         }
 
-        let mut ant = AntBody {
+        AntBody {
             world,
             torso,
             links,
@@ -350,14 +346,10 @@ impl AntBody {
             radii,
             parts,
             limits,
-            bounds: limits,
-            physics,
             torque_scale,
             substeps,
             total_mass,
-        };
-        ant.update_bounds();
-        ant
+        }
     }
 
     /// Total mass (kg).
@@ -368,13 +360,6 @@ impl AntBody {
     /// The nominal joint ranges, joint order.
     pub fn limits(&self) -> [[f32; 2]; 8] {
         self.limits
-    }
-
-    /// The limit bounds now in force. They differ from [`Self::limits`] only under
-    /// [`Physics::Pybullet`] while a joint is out of range: then the bound sits just inside the
-    /// joint's angle, which blocks further violation.
-    pub fn bounds(&self) -> [[f32; 2]; 8] {
-        self.bounds
     }
 
     /// The motor-torque factor per joint (1/|axis| for the raw-axis ankles of pybullet physics).
@@ -398,32 +383,9 @@ impl AntBody {
         self.dofs.map(|d| v[d])
     }
 
-    /// Puts the blocking bounds next to out-of-range joints (no-op under [`Physics::Exact`]).
-    fn update_bounds(&mut self) {
-        if self.physics == Physics::Exact {
-            return;
-        }
-        let q = self.joint_angles();
-        for (j, &qj) in q.iter().enumerate() {
-            let [lo, hi] = self.limits[j];
-            let new = [
-                if qj < lo { (qj + BLOCK_EPS).min(lo) } else { lo },
-                if qj > hi { (qj - BLOCK_EPS).max(hi) } else { hi },
-            ];
-            if new != self.bounds[j] {
-                self.bounds[j] = new;
-                let mb = self.world.multibody_joints.get_multibody_mut(self.mb).expect("built");
-                if let Some(link) = mb.link_mut(self.link_ids[j]) {
-                    link.joint.data.set_limits(JointAxis::AngX, new);
-                }
-            }
-        }
-    }
-
     /// Advances one env step with hinge torques `tau` (N·m, joint order; must be finite).
     pub fn step(&mut self, tau: [f32; 8]) {
         for _ in 0..self.substeps {
-            self.update_bounds();
             for h in std::iter::once(self.torso).chain(self.links) {
                 self.world.bodies[h].reset_torques(false);
             }
@@ -562,8 +524,6 @@ mod tests {
         // In the air, ankle 1 (range [30°, 100°]) starts at 0: torque away from the range does
         // not move it, torque towards the range does, and nothing pulls it back afterwards.
         let mut b = build([0.0; 8], Physics::Pybullet);
-        assert!(b.bounds()[1][0].abs() < 1e-4, "{:?}", b.bounds()[1]);
-        assert_eq!(b.bounds()[0], b.limits()[0]);
         let mut tau = [0.0; 8];
         tau[1] = -250.0;
         for _ in 0..3 {
