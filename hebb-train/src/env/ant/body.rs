@@ -110,8 +110,9 @@ pub struct Readout {
     pub torso_quat: [f32; 4],
     /// Linear velocity of the torso centre, world frame (m/s).
     pub torso_vel: [f32; 3],
-    /// Mean (x, y) of the 13 part centres (torso, 4 hip mounts, 4 upper, 4 lower legs), as
-    /// pybullet's `body_xyz`.
+    /// pybullet's `body_xyz` (x, y): the mean over its 22 "parts" — the torso, per leg the
+    /// hip-mount, upper- and lower-leg centres and the hip and ankle pivots (massless joint
+    /// links), and the floor at the origin. So a translation Δ of the ant moves it by 21/22·Δ.
     pub parts_xy: [f64; 2],
     /// Joint angles (rad), joint order.
     pub q: [f32; 8],
@@ -163,6 +164,9 @@ fn groups(member: u32, filter: u32) -> InteractionGroups {
     )
 }
 
+/// Robot parts whose mean position is pybullet's `body_xyz` (the floor is one more).
+const N_PARTS: usize = 21;
+
 const FLOOR_BIT: u32 = 1;
 const TORSO_BIT: u32 = 2;
 /// Group bit of leg `k` (both its links).
@@ -188,7 +192,7 @@ pub struct AntBody {
     feet_tip: [Vector; 4],
     radii: [f32; 4],
     /// Part centres as (body, local point).
-    parts: [(RigidBodyHandle, Vector); 13],
+    parts: [(RigidBodyHandle, Vector); N_PARTS],
     limits: [[f32; 2]; 8],
     /// Factor on each motor torque (1/s for a raw axis of length s under pybullet physics).
     torque_scale: [f32; 8],
@@ -248,7 +252,7 @@ impl AntBody {
         let mut limits = [[0.0; 2]; 8];
         let mut feet_tip = [Vector::ZERO; 4];
         let mut radii = [0.0; 4];
-        let mut parts = [(torso, Vector::ZERO); 13];
+        let mut parts = [(torso, Vector::ZERO); N_PARTS];
         let mut torque_scale = [1.0; 8];
         let mut armature = [0.0; 8];
         for (k, leg) in morph.legs.iter().enumerate() {
@@ -296,9 +300,13 @@ impl AntBody {
             limits[2 * k + 1] = leg.ankle_range;
             feet_tip[k] = lower;
             radii[k] = r;
-            parts[1 + k] = (torso, 0.5 * mount);
-            parts[5 + k] = (thigh, 0.5 * upper);
-            parts[9 + k] = (foot, 0.5 * lower);
+            // pybullet's parts of this leg: hip-mount capsule, hip joint link, upper leg, ankle
+            // joint link, lower leg (the joint links are massless frames at the pivots).
+            parts[1 + 5 * k] = (torso, 0.5 * mount);
+            parts[2 + 5 * k] = (thigh, Vector::ZERO);
+            parts[3 + 5 * k] = (thigh, 0.5 * upper);
+            parts[4 + 5 * k] = (foot, Vector::ZERO);
+            parts[5 + 5 * k] = (foot, 0.5 * lower);
         }
 
         let id = |h: RigidBodyHandle| {
@@ -411,7 +419,8 @@ impl AntBody {
             sx += w.x as f64;
             sy += w.y as f64;
         }
-        let n = self.parts.len() as f64;
+        // The floor, at the origin, is pybullet's 22nd part.
+        let n = (N_PARTS + 1) as f64;
         let feet_on_floor = std::array::from_fn(|k| {
             let pose = self.world.bodies[self.links[2 * k + 1]].position();
             let (a, b) = (pose.translation, pose.transform_point(self.feet_tip[k]));
