@@ -3,8 +3,9 @@
 
 use criterion::{criterion_group, criterion_main};
 
+mod ant;
 mod es;
 mod network;
 
-criterion_group!(benches, network::bench, es::bench);
+criterion_group!(benches, network::bench, es::bench, ant::bench);
 criterion_main!(benches);
