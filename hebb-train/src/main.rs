@@ -140,6 +140,10 @@ struct TrainArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Under mpirun: how candidates are shared between ranks.
+    #[cfg(feature = "mpi")]
+    #[arg(long, value_enum, default_value_t)]
+    balance: hebb_train::train::mpi::Balance,
 }
 
 #[derive(Args)]
@@ -267,7 +271,33 @@ fn report_run(dir: &Path, s: &hebb_train::train::Summary, total: u32) {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// `hebb train` across the ranks of an MPI job; rank 0 alone prints.
+#[cfg(feature = "mpi")]
+fn train_mpi(m: &hebb_train::train::mpi::Mpi, a: &TrainArgs, opts: RunOptions) -> Result<()> {
+    use hebb_train::train::mpi::Job;
+    let job = match &a.resume {
+        Some(dir) => Job::Resume { dir: dir.clone(), generations: a.gens },
+        None => {
+            let cfg = build_config(a)?;
+            // Only rank 0's choice counts: it is broadcast with the configuration.
+            let dir = a.out.clone().unwrap_or_else(|| default_out(&cfg));
+            Job::New { dir, cfg }
+        }
+    };
+    let r = m.train(job, opts, a.balance)?;
+    if m.is_leader() {
+        report_run(&r.dir, &r.summary, r.total_generations);
+        print!("{}", r.stats);
+    }
+    Ok(())
+}
+
+#[cfg(feature = "mpi")]
+type MpiRef<'a> = Option<&'a hebb_train::train::mpi::Mpi>;
+#[cfg(not(feature = "mpi"))]
+type MpiRef<'a> = Option<&'a std::convert::Infallible>;
+
+fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
     // No subcommand: the built-in default training run.
     let cmd = match cli.cmd {
         Some(c) => c,
@@ -279,6 +309,12 @@ fn run(cli: Cli) -> Result<()> {
     match cmd {
         Cmd::Train(a) => {
             let opts = RunOptions { threads: a.threads, progress: !a.quiet, stop_after: a.stop_after };
+            #[cfg(feature = "mpi")]
+            if let Some(m) = mpi {
+                return train_mpi(m, &a, opts);
+            }
+            #[cfg(not(feature = "mpi"))]
+            let _ = mpi;
             if let Some(dir) = &a.resume {
                 let s = resume(dir, a.gens, opts)?;
                 let total = RunDir::open(dir)?.load_config()?.generations;
@@ -392,9 +428,32 @@ fn hil(a: HilArgs) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    // Under an MPI launcher (feature `mpi`), `hebb train` runs one ES across the ranks.
+    #[cfg(feature = "mpi")]
+    let mpi = match hebb_train::train::mpi::Mpi::from_launcher() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    #[cfg(not(feature = "mpi"))]
+    let mpi: Option<std::convert::Infallible> = None;
+    match run(cli, mpi.as_ref()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            #[cfg(feature = "mpi")]
+            if let Some(m) = &mpi {
+                if m.is_leader() {
+                    eprintln!("error: {e}");
+                }
+                if !m.failure_was_collective() {
+                    // The other ranks would wait for this one forever.
+                    m.abort(1);
+                }
+                return ExitCode::FAILURE;
+            }
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }

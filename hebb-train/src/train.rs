@@ -49,20 +49,130 @@ fn pool(threads: usize) -> Result<rayon::ThreadPool> {
         .map_err(|e| Error::Config(format!("thread pool: {e}")))
 }
 
-/// Starts a new run in `dir` (which must not hold one).
-pub fn train_new(dir: &Path, cfg: TrainConfig, opts: RunOptions) -> Result<Summary> {
+/// One candidate's evaluation: mean return over variants and episodes, weight-decay penalty,
+/// environment steps taken. Its fitness is `ret + penalty`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CandidateResult {
+    /// Mean episode return.
+    pub ret: f64,
+    /// The `−wd·mean(θ²)` penalty.
+    pub penalty: f64,
+    /// Environment steps.
+    pub steps: u64,
+}
+
+/// Evaluates candidate `i` of `state`'s current generation with `worker`: every variant, every
+/// episode, with the run's episode seeds. Any process evaluating `i` gets the same bits.
+pub fn evaluate_candidate(
+    setup: &Setup,
+    state: &EsState,
+    worker: &mut Worker,
+    i: usize,
+) -> Result<CandidateResult> {
+    let cfg = &setup.cfg;
+    let variants = setup.variants().len();
+    state.candidate(i, &mut worker.params);
+    let penalty = state.penalty(&worker.params, cfg.es.weight_decay);
+    let (mut total, mut steps) = (0.0, 0u64);
+    for v in 0..variants {
+        for e in 0..cfg.episodes {
+            let ep = worker.episode(
+                setup,
+                None,
+                v,
+                episode_seed(cfg.seed, state.generation, i / 2, v, e),
+                None,
+            )?;
+            total += ep.ret;
+            steps += ep.steps as u64;
+        }
+    }
+    Ok(CandidateResult { ret: total / (variants * cfg.episodes) as f64, penalty, steps })
+}
+
+/// Where a generation's population is evaluated: in this process ([`LocalEvaluator`]) or
+/// across MPI ranks (`hebb_train::mpi`, feature `mpi`). Every process of a run calls the same
+/// methods in the same order with the same state.
+pub trait PopulationEvaluator {
+    /// Fills `out[i]` with [`evaluate_candidate`]'s result for every candidate `i` of the
+    /// current generation of `state` (`out.len()` is the population size).
+    fn evaluate(&mut self, setup: &Setup, state: &EsState, out: &mut [CandidateResult]) -> Result<()>;
+    /// The thread pool the ES update runs in.
+    fn pool(&self) -> &rayon::ThreadPool;
+    /// Whether this process writes the run's files and shows progress (rank 0 under MPI).
+    fn is_leader(&self) -> bool {
+        true
+    }
+    /// Called on every process after each checkpoint (after the leader has written it).
+    fn checkpointed(&mut self, _state: &EsState) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Evaluates the whole population in this process with rayon.
+pub struct LocalEvaluator {
+    pool: rayon::ThreadPool,
+}
+
+impl LocalEvaluator {
+    /// A rayon pool of `threads` threads (0: all cores).
+    pub fn new(threads: usize) -> Result<Self> {
+        Ok(LocalEvaluator { pool: pool(threads)? })
+    }
+}
+
+impl PopulationEvaluator for LocalEvaluator {
+    fn evaluate(&mut self, setup: &Setup, state: &EsState, out: &mut [CandidateResult]) -> Result<()> {
+        let results: Vec<Result<CandidateResult>> = self.pool.install(|| {
+            (0..out.len())
+                .into_par_iter()
+                .map_init(
+                    || Worker::new(setup),
+                    |worker, i| {
+                        let w = worker.as_mut().map_err(|e| Error::Config(e.to_string()))?;
+                        evaluate_candidate(setup, state, w, i)
+                    },
+                )
+                .collect()
+        });
+        for (o, r) in out.iter_mut().zip(results) {
+            *o = r?;
+        }
+        Ok(())
+    }
+
+    fn pool(&self) -> &rayon::ThreadPool {
+        &self.pool
+    }
+}
+
+/// A run ready to train: its directory, setup, starting checkpoint and log so far.
+pub struct Prepared {
+    /// The run directory.
+    pub run: RunDir,
+    /// The setup built from its configuration.
+    pub setup: Setup,
+    /// The state to continue from.
+    pub checkpoint: Checkpoint,
+    /// Log rows of the generations before the checkpoint.
+    pub log: Vec<LogRow>,
+}
+
+/// Creates a new run in `dir` (which must not hold one): config, initial checkpoint, empty log.
+pub fn prepare_new(dir: &Path, cfg: TrainConfig) -> Result<Prepared> {
     let setup = Setup::new(cfg)?;
     let run = RunDir::create(dir)?;
     run.save_config(&setup.cfg)?;
     let state = EsState::new(setup.dim, setup.n_penalized, &setup.cfg.es, setup.cfg.seed);
-    let ck = Checkpoint { state, env_steps: 0, wall_s: 0.0 };
-    run.save_checkpoint(&ck)?;
+    let checkpoint = Checkpoint { state, env_steps: 0, wall_s: 0.0 };
+    run.save_checkpoint(&checkpoint)?;
     run.save_log(&[])?;
-    train_loop(&run, &setup, ck, vec![], opts)
+    Ok(Prepared { run, setup, checkpoint, log: vec![] })
 }
 
-/// Continues the run in `dir` from its checkpoint, optionally raising the generation budget.
-pub fn resume(dir: &Path, generations: Option<u32>, opts: RunOptions) -> Result<Summary> {
+/// Opens the run in `dir` to continue it from its checkpoint, optionally raising the
+/// generation budget (saved to its config).
+pub fn prepare_resume(dir: &Path, generations: Option<u32>) -> Result<Prepared> {
     let run = RunDir::open(dir)?;
     let mut cfg = run.load_config()?;
     if let Some(g) = generations {
@@ -80,7 +190,29 @@ pub fn resume(dir: &Path, generations: Option<u32>, opts: RunOptions) -> Result<
     // Generations after the checkpoint were lost with the interruption: drop their rows.
     let mut log = run.load_log()?;
     log.retain(|r| r.generation < ck.state.generation);
-    train_loop(&run, &setup, ck, log, opts)
+    Ok(Prepared { run, setup, checkpoint: ck, log })
+}
+
+/// Starts a new run in `dir` (which must not hold one).
+pub fn train_new(dir: &Path, cfg: TrainConfig, opts: RunOptions) -> Result<Summary> {
+    let p = prepare_new(dir, cfg)?;
+    train_prepared(p, opts, &mut LocalEvaluator::new(opts.threads)?)
+}
+
+/// Continues the run in `dir` from its checkpoint, optionally raising the generation budget.
+pub fn resume(dir: &Path, generations: Option<u32>, opts: RunOptions) -> Result<Summary> {
+    let p = prepare_resume(dir, generations)?;
+    train_prepared(p, opts, &mut LocalEvaluator::new(opts.threads)?)
+}
+
+/// Trains a prepared run to its end (or `opts.stop_after`), evaluating with `evaluator`. Only a
+/// leader writes files and shows progress; the others compute the same states.
+pub fn train_prepared(
+    p: Prepared,
+    opts: RunOptions,
+    evaluator: &mut dyn PopulationEvaluator,
+) -> Result<Summary> {
+    train_loop(&p.run, &p.setup, p.checkpoint, p.log, opts, evaluator)
 }
 
 fn train_loop(
@@ -89,9 +221,10 @@ fn train_loop(
     mut ck: Checkpoint,
     mut log: Vec<LogRow>,
     opts: RunOptions,
+    evaluator: &mut dyn PopulationEvaluator,
 ) -> Result<Summary> {
     let cfg = &setup.cfg;
-    let pool = pool(opts.threads)?;
+    let leader = evaluator.is_leader();
     let end = opts.stop_after.map_or(cfg.generations, |s| s.min(cfg.generations));
     let title = format!(
         "{} — {} ({}), pop {}, seed {}",
@@ -101,7 +234,7 @@ fn train_loop(
         cfg.es.pop,
         cfg.seed
     );
-    let bar = if opts.progress {
+    let bar = if opts.progress && leader {
         let b = ProgressBar::new(cfg.generations as u64);
         b.set_style(
             ProgressStyle::with_template("{prefix} [{bar:30}] gen {pos}/{len} {msg} (ETA {eta})")
@@ -114,44 +247,20 @@ fn train_loop(
     } else {
         ProgressBar::hidden()
     };
-    let variants = setup.variants().len();
     let mut fitness = vec![0.0f64; cfg.es.pop];
+    let mut results = vec![CandidateResult::default(); cfg.es.pop];
     while ck.state.generation < end {
         let t0 = Instant::now();
         let g = ck.state.generation;
-        let state = &ck.state;
-        let results: Vec<Result<(f64, f64, u64)>> = pool.install(|| {
-            (0..cfg.es.pop)
-                .into_par_iter()
-                .map_init(
-                    || Worker::new(setup),
-                    |worker, i| {
-                        let w = worker.as_mut().map_err(|e| Error::Config(e.to_string()))?;
-                        state.candidate(i, &mut w.params);
-                        let penalty = state.penalty(&w.params, cfg.es.weight_decay);
-                        let (mut total, mut steps) = (0.0, 0u64);
-                        for v in 0..variants {
-                            for e in 0..cfg.episodes {
-                                let ep =
-                                    w.episode(setup, None, v, episode_seed(cfg.seed, g, i / 2, v, e), None)?;
-                                total += ep.ret;
-                                steps += ep.steps as u64;
-                            }
-                        }
-                        Ok((total / (variants * cfg.episodes) as f64, penalty, steps))
-                    },
-                )
-                .collect()
-        });
+        evaluator.evaluate(setup, &ck.state, &mut results)?;
         let mut returns = Vec::with_capacity(cfg.es.pop);
-        for (i, r) in results.into_iter().enumerate() {
-            let (ret, pen, steps) = r?;
-            returns.push(ret);
-            fitness[i] = ret + pen;
-            ck.env_steps += steps;
+        for (i, r) in results.iter().enumerate() {
+            returns.push(r.ret);
+            fitness[i] = r.ret + r.penalty;
+            ck.env_steps += r.steps;
         }
         let (lr, sigma) = (ck.state.lr, ck.state.sigma);
-        pool.install(|| ck.state.update(&fitness, &cfg.es));
+        evaluator.pool().install(|| ck.state.update(&fitness, &cfg.es));
         ck.wall_s += t0.elapsed().as_secs_f64();
         let n = returns.len() as f64;
         let mean = returns.iter().sum::<f64>() / n;
@@ -171,16 +280,24 @@ fn train_loop(
         log.push(row);
         let gen_done = ck.state.generation;
         if gen_done.is_multiple_of(cfg.checkpoint_every) || gen_done == end {
-            // Log first, then checkpoint: a crash between the two only leaves extra log rows,
-            // which resume drops.
-            run.save_log(&log)?;
-            run.save_checkpoint(&ck)?;
-            plot::fitness_curve(&log, &title, &run.file(files::PLOT_PNG), &run.file(files::PLOT_SVG))?;
+            if leader {
+                // Log first, then checkpoint: a crash between the two only leaves extra log
+                // rows, which resume drops.
+                run.save_log(&log)?;
+                run.save_checkpoint(&ck)?;
+                plot::fitness_curve(&log, &title, &run.file(files::PLOT_PNG), &run.file(files::PLOT_SVG))?;
+            }
+            evaluator.checkpointed(&ck.state)?;
         }
     }
     bar.finish();
-    if ck.state.generation >= cfg.generations && !cfg.static_weights {
+    if leader && ck.state.generation >= cfg.generations && !cfg.static_weights {
         export::write_rule_file(setup, &ck.state, &run.file(files::RULE))?;
     }
     Ok(Summary { generations: ck.state.generation, state: ck.state, log })
 }
+
+/// Distributed evolution over MPI (feature `mpi`): `mpirun -np N hebb train …`.
+#[cfg(feature = "mpi")]
+#[path = "mpi.rs"]
+pub mod mpi;
