@@ -170,14 +170,25 @@ pub fn run_episode(
         Reply::ResetDone { seed } if seed == weight_seed => {}
         other => return Err(Error::Config(format!("reset: unexpected reply {other:?}"))),
     }
+    drive(env, env_seed, max_steps, |obs, t| match mcu.request(&Request::Step { obs: *obs })? {
+        Reply::Action(a) => Ok(a),
+        other => Err(Error::Config(format!("step {t}: firmware replied {other:?}"))),
+    })
+}
+
+/// The episode loop shared by both sides: `controller` maps an observation (and the step
+/// index) to an action.
+fn drive(
+    env: &mut dyn Env,
+    env_seed: u64,
+    max_steps: u32,
+    mut controller: impl FnMut(&[f32; OBS_LEN], u32) -> Result<[f32; ACTION_LEN]>,
+) -> Result<HilEpisode> {
     let mut obs = [0.0f32; OBS_LEN];
     env.reset(env_seed, &mut obs);
     let mut ep = HilEpisode { ret: 0.0, steps: 0, x: vec![], actions: vec![] };
     while ep.steps < max_steps {
-        let action = match mcu.request(&Request::Step { obs })? {
-            Reply::Action(a) => a,
-            other => return Err(Error::Config(format!("step {}: firmware replied {other:?}", ep.steps))),
-        };
+        let action = controller(&obs, ep.steps)?;
         let s = env.step(Action::Continuous(&action), &mut obs);
         ep.ret += s.reward as f64;
         ep.steps += 1;
@@ -219,19 +230,5 @@ pub fn desktop_episode(
     let mut net = Box::new(AntNet::new(config.with_best_kernel()));
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(weight_seed);
     net.reset_weights(WeightInit::Uniform, &mut rng)?;
-    let mut obs = [0.0f32; OBS_LEN];
-    env.reset(env_seed, &mut obs);
-    let mut ep = HilEpisode { ret: 0.0, steps: 0, x: vec![], actions: vec![] };
-    while ep.steps < max_steps {
-        let action = *net.step(&table, &obs)?;
-        let s = env.step(Action::Continuous(&action), &mut obs);
-        ep.ret += s.reward as f64;
-        ep.steps += 1;
-        ep.actions.push(action);
-        ep.x.push(env.body_position().map_or(f32::NAN, |p| p[0]));
-        if s.done() {
-            break;
-        }
-    }
-    Ok(ep)
+    drive(env, env_seed, max_steps, |obs, _| Ok(*net.step(&table, obs)?))
 }
