@@ -90,6 +90,13 @@ pub struct MpiStats {
     pub capacity_thread_s: f64,
     /// Seconds rank 0 spent in the all-gathers (including waiting for the slowest rank).
     pub exchange_s: f64,
+    /// Seconds in the all-gather of the last rank to arrive, summed over generations after
+    /// the first: the exchange itself, without waiting.
+    pub comm_s: f64,
+    /// Thread-seconds ranks other than 0 waited for chunk replies, summed.
+    pub request_wait_s: f64,
+    /// Chunk requests served by rank 0, summed.
+    pub requests: u64,
     /// Seconds between an exchange and the next evaluation (the ES update, logging,
     /// checkpoints), summed.
     pub update_s: f64,
@@ -129,6 +136,13 @@ impl std::fmt::Display for MpiStats {
             100.0 * self.idle_fraction(),
             self.gathered_bytes as f64 / g,
             self.request_bytes as f64 / g
+        )?;
+        writeln!(
+            f,
+            "  all-gather of the last rank to arrive: {:.1} µs per generation; chunk request round trip: {:.1} µs ({} requests)",
+            1e6 * self.comm_s / (g - 1.0).max(1.0),
+            1e6 * self.request_wait_s / (self.requests.max(1) as f64),
+            self.requests
         )
     }
 }
@@ -341,8 +355,16 @@ impl Mpi {
             balance,
             ..MpiStats::default()
         };
-        let mut ev =
-            MpiEvaluator { mpi: self, pool, all_threads, balance, chunk, stats, last_exchange: None };
+        let mut ev = MpiEvaluator {
+            mpi: self,
+            pool,
+            all_threads,
+            balance,
+            chunk,
+            stats,
+            last_exchange: None,
+            last_exchange_s: -1.0,
+        };
         let res = train_prepared(p, RunOptions { threads, ..opts }, &mut ev);
         match res {
             Ok(summary) => Ok(MpiRun { dir, summary, total_generations, stats: ev.stats }),
@@ -394,6 +416,7 @@ fn install_sigterm_message(msg: String) {
 struct ThreadOut {
     results: Vec<(usize, CandidateResult)>,
     busy_s: f64,
+    wait_s: f64,
     error: Option<String>,
 }
 
@@ -409,7 +432,10 @@ fn run_dynamic(
     pool.broadcast(|_| {
         let mut out = ThreadOut::default();
         let mut worker = Worker::new(setup).map_err(|e| out.error = Some(e.to_string())).ok();
-        while let Some(start) = next() {
+        loop {
+            let t = Instant::now();
+            let Some(start) = next() else { break };
+            out.wait_s += t.elapsed().as_secs_f64();
             for i in start..(start + chunk).min(pop) {
                 // After a failure, keep taking chunks (so the dispatcher finishes) but skip them:
                 // the run ends at the exchange anyway.
@@ -437,6 +463,7 @@ struct MpiEvaluator<'a> {
     chunk: usize,
     stats: MpiStats,
     last_exchange: Option<Instant>,
+    last_exchange_s: f64,
 }
 
 impl MpiEvaluator<'_> {
@@ -511,6 +538,7 @@ impl MpiEvaluator<'_> {
                     local.join()
                 });
                 self.stats.request_bytes += served * 16;
+                self.stats.requests += served;
                 outs.map_err(|_| Error::Config("an evaluation thread panicked".into()))
             }
             Balance::Dynamic => {
@@ -533,10 +561,13 @@ impl MpiEvaluator<'_> {
     fn exchange(&mut self, g: u32, outs: Vec<ThreadOut>, out: &mut [CandidateResult]) -> Result<()> {
         let (rank, world) = (self.mpi.rank, &self.mpi.world);
         let mut send: Vec<u64> = Vec::with_capacity(REC_LEN * (out.len() / self.mpi.size + 2));
-        let mut busy = 0.0;
+        let (mut busy, mut wait) = (0.0, 0.0);
         let mut local_error = None;
         for o in outs {
             busy += o.busy_s;
+            if rank > 0 {
+                wait += o.wait_s;
+            }
             for (i, r) in o.results {
                 send.extend_from_slice(&[i as u64, r.ret.to_bits(), r.penalty.to_bits(), r.steps]);
             }
@@ -544,12 +575,8 @@ impl MpiEvaluator<'_> {
                 local_error = o.error;
             }
         }
-        send.extend_from_slice(&[
-            REC_STATS,
-            busy.to_bits(),
-            self.pool.current_num_threads() as u64,
-            rank as u64,
-        ]);
+        // This rank's time in the previous generation's all-gather (negative: none yet).
+        send.extend_from_slice(&[REC_STATS, busy.to_bits(), wait.to_bits(), self.last_exchange_s.to_bits()]);
         if let Some(e) = &local_error {
             eprintln!("hebb (rank {rank}): error in generation {g}: {e}");
             send.extend_from_slice(&[REC_ERROR, rank as u64, 0, 0]);
@@ -571,13 +598,19 @@ impl MpiEvaluator<'_> {
             let mut part = PartitionMut::new(&mut all[..], counts, &displs[..]);
             world.all_gather_varcount_into(&send[..], &mut part);
         }
-        self.stats.exchange_s += t.elapsed().as_secs_f64();
+        self.last_exchange_s = t.elapsed().as_secs_f64();
+        self.stats.exchange_s += self.last_exchange_s;
         self.stats.gathered_bytes += (total * 8 + self.mpi.size * 4) as u64;
         let mut seen = vec![0u32; out.len()];
         let mut failed = vec![];
+        let mut last_comm = f64::INFINITY;
         for rec in all.chunks_exact(REC_LEN) {
             match rec[0] {
-                REC_STATS => self.stats.busy_thread_s += f64::from_bits(rec[1]),
+                REC_STATS => {
+                    self.stats.busy_thread_s += f64::from_bits(rec[1]);
+                    self.stats.request_wait_s += f64::from_bits(rec[2]);
+                    last_comm = last_comm.min(f64::from_bits(rec[3]));
+                }
                 REC_ERROR => failed.push(rec[1]),
                 i => {
                     let i = i as usize;
@@ -591,6 +624,9 @@ impl MpiEvaluator<'_> {
                     }
                 }
             }
+        }
+        if last_comm >= 0.0 && last_comm.is_finite() {
+            self.stats.comm_s += last_comm;
         }
         if !failed.is_empty() {
             self.mpi.collective_failure.set(true);

@@ -91,7 +91,7 @@ pub fn evaluate_candidate(
 }
 
 /// Where a generation's population is evaluated: in this process ([`LocalEvaluator`]) or
-/// across MPI ranks (`hebb_train::mpi`, feature `mpi`). Every process of a run calls the same
+/// across MPI ranks (`train::mpi`, feature `mpi`). Every process of a run calls the same
 /// methods in the same order with the same state.
 pub trait PopulationEvaluator {
     /// Fills `out[i]` with [`evaluate_candidate`]'s result for every candidate `i` of the
