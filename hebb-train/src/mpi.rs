@@ -10,7 +10,9 @@
 //!   threads: a candidate's evaluation depends only on its index and the state, and the update
 //!   sees the same fitness vector in the same order.
 //! - Balancing ([`Balance::Dynamic`], the default): rank 0 hands out chunks of candidate
-//!   indices on request, so ranks whose episodes stop early take more. [`Balance::Static`]
+//!   indices on request (guided self-scheduling: a chunk is the remaining candidates divided by
+//!   twice the number of threads, at least one), so ranks whose episodes stop early take more,
+//!   with few requests early and single candidates at the end. [`Balance::Static`]
 //!   gives each rank a fixed contiguous share (kept for comparison).
 //! - Rank 0 alone writes files (atomically) and prints. A failure on one rank is reported to
 //!   all at the next exchange and ends the run everywhere; a rank that dies makes the MPI
@@ -43,7 +45,7 @@ use crate::setup::{Setup, TrainConfig};
 /// How the population is shared between ranks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Balance {
-    /// Rank 0 hands out small chunks of candidates on request (dynamic load balancing).
+    /// Rank 0 hands out shrinking chunks of candidates on request (dynamic load balancing).
     #[default]
     Dynamic,
     /// Each rank evaluates a fixed contiguous share of the population.
@@ -76,8 +78,9 @@ pub struct MpiStats {
     pub ranks: usize,
     /// Evaluation threads on each rank.
     pub threads: Vec<usize>,
-    /// Candidates per dynamically handed-out chunk.
-    pub chunk: usize,
+    /// A dynamically handed-out chunk is the remaining candidates divided by this (twice the
+    /// total thread count), at least one.
+    pub chunk_divisor: usize,
     /// The balancing used.
     pub balance: Balance,
     /// Generations run by this call.
@@ -120,8 +123,8 @@ impl std::fmt::Display for MpiStats {
             if self.eval_s + self.update_s > 0.0 { 60.0 * g / (self.eval_s + self.update_s) } else { 0.0 };
         writeln!(
             f,
-            "MPI: {} ranks × {:?} threads, {:?} balance (chunks of {}), {} generations, {:.1} generations/min",
-            self.ranks, self.threads, self.balance, self.chunk, self.generations, per_min
+            "MPI: {} ranks × {:?} threads, {:?} balance (chunks: remaining/{}), {} generations, {:.1} generations/min",
+            self.ranks, self.threads, self.balance, self.chunk_divisor, self.generations, per_min
         )?;
         writeln!(
             f,
@@ -320,6 +323,15 @@ impl Mpi {
     pub fn train(&self, job: Job, opts: RunOptions, balance: Balance) -> Result<MpiRun> {
         self.collective_failure.set(false);
         let p = self.start(job)?;
+        if p.setup.cfg.es.pop > u32::MAX as usize {
+            // Chunk replies pack start and length into 32 bits each; every rank sees the same
+            // configuration, so every rank fails here.
+            self.collective_failure.set(true);
+            return Err(Error::Config(format!(
+                "population {} is too large for MPI runs",
+                p.setup.cfg.es.pop
+            )));
+        }
         let threads = if opts.threads > 0 {
             opts.threads
         } else {
@@ -331,7 +343,7 @@ impl Mpi {
         self.world.all_gather_into(&(threads as u64), &mut all_threads[..]);
         let all_threads: Vec<usize> = all_threads.iter().map(|&t| t as usize).collect();
         let total_threads: usize = all_threads.iter().sum();
-        let chunk = (p.setup.cfg.es.pop / (8 * total_threads)).max(1);
+        let chunk_divisor = 2 * total_threads;
         let dir = p.run.path.clone();
         let total_generations = p.setup.cfg.generations;
         if self.is_leader() {
@@ -351,7 +363,7 @@ impl Mpi {
         let stats = MpiStats {
             ranks: self.size,
             threads: all_threads.clone(),
-            chunk,
+            chunk_divisor,
             balance,
             ..MpiStats::default()
         };
@@ -360,7 +372,7 @@ impl Mpi {
             pool,
             all_threads,
             balance,
-            chunk,
+            chunk_divisor,
             stats,
             last_exchange: None,
             last_exchange_s: -1.0,
@@ -420,23 +432,22 @@ struct ThreadOut {
     error: Option<String>,
 }
 
-/// Evaluates on every thread of `pool`, each taking chunks from `next` until it says `None`.
+/// Evaluates on every thread of `pool`, each taking chunks `(start, len)` from `next` until it
+/// says `None`.
 fn run_dynamic(
     pool: &rayon::ThreadPool,
     setup: &Setup,
     state: &EsState,
-    pop: usize,
-    chunk: usize,
-    next: &(dyn Fn() -> Option<usize> + Sync),
+    next: &(dyn Fn() -> Option<(usize, usize)> + Sync),
 ) -> Vec<ThreadOut> {
     pool.broadcast(|_| {
         let mut out = ThreadOut::default();
         let mut worker = Worker::new(setup).map_err(|e| out.error = Some(e.to_string())).ok();
         loop {
             let t = Instant::now();
-            let Some(start) = next() else { break };
+            let Some((start, len)) = next() else { break };
             out.wait_s += t.elapsed().as_secs_f64();
-            for i in start..(start + chunk).min(pop) {
+            for i in start..start + len {
                 // After a failure, keep taking chunks (so the dispatcher finishes) but skip them:
                 // the run ends at the exchange anyway.
                 let (Some(w), None) = (worker.as_mut(), &out.error) else { continue };
@@ -460,7 +471,7 @@ struct MpiEvaluator<'a> {
     pool: rayon::ThreadPool,
     all_threads: Vec<usize>,
     balance: Balance,
-    chunk: usize,
+    chunk_divisor: usize,
     stats: MpiStats,
     last_exchange: Option<Instant>,
     last_exchange_s: f64,
@@ -469,7 +480,10 @@ struct MpiEvaluator<'a> {
 impl MpiEvaluator<'_> {
     /// This rank's share of the generation (rank 0 also serves the chunk requests).
     fn evaluate_local(&mut self, setup: &Setup, state: &EsState, pop: usize) -> Result<Vec<ThreadOut>> {
-        let (rank, size, chunk, g) = (self.mpi.rank, self.mpi.size, self.chunk, state.generation as u64);
+        let (rank, size, g) = (self.mpi.rank, self.mpi.size, state.generation as u64);
+        let divisor = self.chunk_divisor;
+        // Guided self-scheduling: the chunk size is a function of where it starts.
+        let chunk_at = move |start: usize| ((pop - start) / divisor).max(1);
         match self.balance {
             Balance::Static => {
                 let (lo, hi) = (rank * pop / size, (rank + 1) * pop / size);
@@ -506,15 +520,19 @@ impl MpiEvaluator<'_> {
             Balance::Dynamic if rank == 0 => {
                 let next_index = AtomicUsize::new(0);
                 let next = || {
-                    let s = next_index.fetch_add(chunk, Ordering::Relaxed);
-                    (s < pop).then_some(s)
+                    next_index
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| {
+                            (s < pop).then(|| s + chunk_at(s))
+                        })
+                        .ok()
+                        .map(|s| (s, chunk_at(s)))
                 };
                 let remote: usize = self.all_threads[1..].iter().sum();
                 let world = &self.mpi.world;
                 let mut served = 0u64;
                 let pool = &self.pool;
                 let outs = std::thread::scope(|s| {
-                    let local = s.spawn(|| run_dynamic(pool, setup, state, pop, chunk, &next));
+                    let local = s.spawn(|| run_dynamic(pool, setup, state, &next));
                     let mut done = 0;
                     while done < remote {
                         let Some(status) = world.any_process().immediate_probe_with_tag(TAG_REQUEST) else {
@@ -527,7 +545,8 @@ impl MpiEvaluator<'_> {
                             // A rank out of step: tell it to stop; the exchange fails below.
                             DONE - 1
                         } else {
-                            next().map_or(DONE, |s| s as u64)
+                            // Start in the low 32 bits, length in the high ones.
+                            next().map_or(DONE, |(s, n)| s as u64 | (n as u64) << 32)
                         };
                         if reply >= DONE - 1 {
                             done += 1;
@@ -550,9 +569,9 @@ impl MpiEvaluator<'_> {
                     let root = world.process_at_rank(0);
                     root.send_with_tag(&g, TAG_REQUEST);
                     let (reply, _) = root.receive_with_tag::<u64>(TAG_REPLY);
-                    (reply < DONE - 1).then_some(reply as usize)
+                    (reply < DONE - 1).then_some(((reply & 0xffff_ffff) as usize, (reply >> 32) as usize))
                 };
-                Ok(run_dynamic(&self.pool, setup, state, pop, chunk, &next))
+                Ok(run_dynamic(&self.pool, setup, state, &next))
             }
         }
     }
