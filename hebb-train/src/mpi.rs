@@ -9,10 +9,10 @@
 //! - The result is bit-identical to the single-process run for any number of ranks and
 //!   threads: a candidate's evaluation depends only on its index and the state, and the update
 //!   sees the same fitness vector in the same order.
-//! - Balancing ([`Balance::Dynamic`], the default): rank 0 hands out chunks of candidate
+//! - Balancing ([`Balance::Dynamic`](crate::train::mpi::Balance::Dynamic), the default): rank 0 hands out chunks of candidate
 //!   indices on request (guided self-scheduling: a chunk is the remaining candidates divided by
 //!   twice the number of threads, at least one), so ranks whose episodes stop early take more,
-//!   with few requests early and single candidates at the end. [`Balance::Static`]
+//!   with few requests early and single candidates at the end. [`Balance::Static`](crate::train::mpi::Balance::Static)
 //!   gives each rank a fixed contiguous share (kept for comparison).
 //! - Rank 0 alone writes files (atomically) and prints. A failure on one rank is reported to
 //!   all at the next exchange and ends the run everywhere; a rank that dies makes the MPI
