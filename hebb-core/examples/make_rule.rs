@@ -10,8 +10,7 @@
 
 use std::process::ExitCode;
 
-use hebb_core::rulefile::{self, ActionMap, Encoding, Header};
-use hebb_core::{Activation, AntNet, RuleKind, WeightInit, n_coefficients};
+use hebb_core::rulefile::{self, Header};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -37,27 +36,10 @@ fn parse_args() -> Result<(u64, String), String> {
 
 /// The placeholder rule file's bytes for `seed`.
 fn placeholder(seed: u64) -> Result<Vec<u8>, hebb_core::Error> {
-    let rule = RuleKind::ABCDLr;
-    let n = n_coefficients(rule, AntNet::SIZES);
-    let mut coeffs = vec![0.0f32; n];
+    let header = Header::untrained_ant(seed);
+    let mut coeffs = vec![0.0f32; header.n_coefficients as usize];
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     hebb_core::init::fill_normal(&mut rng, 0.1, &mut coeffs);
-    let header = Header {
-        rule: rule.code(),
-        sizes: AntNet::SIZES.map(|s| s as u32),
-        output: Activation::Tanh as u8,
-        action_map: ActionMap::Direct,
-        normalize: false,
-        init: WeightInit::Uniform as u8,
-        encoding: Encoding::F32,
-        n_coefficients: n as u32,
-        n_cnn_weights: 0,
-        n_init_weights: 0,
-        env: "untrained-placeholder",
-        morphologies: "",
-        seed,
-        generations: 0,
-    };
     let mut out = vec![0u8; rulefile::encoded_len(&header)?];
     let len = rulefile::encode(&header, &coeffs, &[], &[], &mut out)?;
     out.truncate(len);

@@ -84,6 +84,32 @@ pub struct Header<'a> {
     pub generations: u32,
 }
 
+impl Header<'static> {
+    /// The header of an *untrained* quadruped rule (ABCD_lr, 28-128-64-8, `tanh` output, no
+    /// normalisation, U(−0.1, 0.1) initial weights), labelled `env: "untrained-placeholder"` and
+    /// `generations: 0` — for tests and firmware bring-up that need a rule file independent of
+    /// any training run.
+    pub fn untrained_ant(seed: u64) -> Self {
+        let rule = RuleKind::ABCDLr;
+        Header {
+            rule: rule.code(),
+            sizes: crate::AntNet::SIZES.map(|s| s as u32),
+            output: Activation::Tanh as u8,
+            action_map: ActionMap::Direct,
+            normalize: false,
+            init: WeightInit::Uniform as u8,
+            encoding: Encoding::F32,
+            n_coefficients: n_coefficients(rule, crate::AntNet::SIZES) as u32,
+            n_cnn_weights: 0,
+            n_init_weights: 0,
+            env: "untrained-placeholder",
+            morphologies: "",
+            seed,
+            generations: 0,
+        }
+    }
+}
+
 impl Header<'_> {
     /// The rule.
     pub fn rule_kind(&self) -> Result<RuleKind> {

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hebb_core::frame::{ErrorCode, MAX_ENCODED, OBS_LEN, Reply, Request, Timing};
-use hebb_core::rulefile::{self, ActionMap, Encoding, Header, RuleFile};
-use hebb_core::{Activation, AntNet, Config, Kernel, RuleKind, RuleTable, WeightInit, n_coefficients};
+use hebb_core::rulefile::{self, Header, RuleFile};
+use hebb_core::{AntNet, Config, Kernel, RuleTable, WeightInit};
 use hebb_train::hil;
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -29,26 +29,9 @@ fn repo_root() -> PathBuf {
 
 /// An untrained ABCD_lr rule file: coefficients 0.1·N(0, 1) from `seed`.
 fn rule_file(seed: u64) -> Vec<u8> {
-    let rule = RuleKind::ABCDLr;
-    let n = n_coefficients(rule, AntNet::SIZES);
-    let mut coeffs = vec![0.0f32; n];
+    let header = Header::untrained_ant(seed);
+    let mut coeffs = vec![0.0f32; header.n_coefficients as usize];
     hebb_core::init::fill_normal(&mut Xoshiro256PlusPlus::seed_from_u64(seed), 0.1, &mut coeffs);
-    let header = Header {
-        rule: rule.code(),
-        sizes: AntNet::SIZES.map(|s| s as u32),
-        output: Activation::Tanh as u8,
-        action_map: ActionMap::Direct,
-        normalize: false,
-        init: WeightInit::Uniform as u8,
-        encoding: Encoding::F32,
-        n_coefficients: n as u32,
-        n_cnn_weights: 0,
-        n_init_weights: 0,
-        env: "untrained-placeholder",
-        morphologies: "",
-        seed,
-        generations: 0,
-    };
     let mut out = vec![0u8; rulefile::encoded_len(&header).unwrap()];
     let len = rulefile::encode(&header, &coeffs, &[], &[], &mut out).unwrap();
     out.truncate(len);

@@ -7,6 +7,10 @@
 //! handling — so the AVX2 kernel is **bit-identical** to the portable kernel, which is what the
 //! Cortex-M runs.
 
+// The lane-generic row-block kernel below is instantiated only by the AVX2 lanes; on other
+// targets (the Cortex-M) only the scalar portable kernel exists.
+#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+
 use crate::activation::Activation;
 use crate::rule::RuleKind;
 
