@@ -81,9 +81,9 @@ impl Worker {
                 setup.dim
             )));
         }
-        let (table, hebbian) = if setup.cfg.static_weights {
+        let table = if setup.cfg.static_weights {
             self.net.set_weights(params)?;
-            (None, false)
+            None
         } else {
             let (coeffs, init_w) = params.split_at(setup.n_penalized);
             if setup.init == WeightInit::Coevolve {
@@ -92,14 +92,14 @@ impl Worker {
                 let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, &[0x1417]));
                 self.net.reset_weights(setup.init, &mut rng)?;
             }
-            (Some(RuleTable::new(setup.rule, setup.sizes, coeffs)?), true)
+            Some(RuleTable::new(setup.rule, setup.sizes, coeffs)?)
         };
         env.reset(seed, &mut self.obs);
         let mut ep = Episode::default();
         while ep.steps < MAX_EPISODE_STEPS {
-            let out = match (hebbian, &table) {
-                (true, Some(t)) => self.net.step(t, &self.obs),
-                _ => self.net.forward(&self.obs),
+            let out = match &table {
+                Some(t) => self.net.step(t, &self.obs),
+                None => self.net.forward(&self.obs),
             };
             let out = match out {
                 Ok(o) => o,

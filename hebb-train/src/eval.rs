@@ -43,11 +43,7 @@ pub fn evaluate(
     if episodes == 0 {
         return Err(Error::Config("--episodes must be ≥ 1".into()));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(8 << 20)
-        .build()
-        .map_err(|e| Error::Config(format!("thread pool: {e}")))?;
+    let pool = crate::train::pool(threads)?;
     let variants = setup.variants();
     let mut out = Vec::new();
     for (v, name) in variants.iter().enumerate() {

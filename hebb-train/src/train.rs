@@ -41,7 +41,9 @@ pub fn episode_seed(seed: u64, g: u32, k: usize, v: usize, e: usize) -> u64 {
     derive_seed(seed, &[3, g as u64, k as u64, v as u64, e as u64])
 }
 
-fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+/// The worker pool of training and evaluation: `threads` threads (0: all cores), with stacks
+/// large enough for the car head's networks.
+pub(crate) fn pool(threads: usize) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .stack_size(8 << 20)
