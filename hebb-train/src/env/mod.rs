@@ -74,6 +74,7 @@ pub trait Env: Send {
 }
 
 pub mod ant;
+pub mod car;
 pub mod cartpole;
 pub mod pendulum;
 
