@@ -4,8 +4,9 @@
 use criterion::{criterion_group, criterion_main};
 
 mod ant;
+mod car;
 mod es;
 mod network;
 
-criterion_group!(benches, network::bench, es::bench, ant::bench);
+criterion_group!(benches, network::bench, es::bench, ant::bench, car::bench);
 criterion_main!(benches);

@@ -1,5 +1,6 @@
 //! Running episodes: one candidate's parameters, one environment, one seed.
 
+use hebb_core::cnn::Cnn;
 use hebb_core::{RuleTable, WeightInit};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -44,6 +45,8 @@ pub struct Worker {
     pub net: Box<dyn PlasticNet>,
     /// Candidate parameter buffer.
     pub params: Vec<f32>,
+    /// The CNN front end, where the setup has one.
+    cnn: Option<Box<Cnn>>,
     obs: Vec<f32>,
     act: Vec<f32>,
 }
@@ -54,7 +57,8 @@ impl Worker {
         let envs =
             setup.variants().iter().map(|v| setup.make_env(v.as_deref())).collect::<Result<Vec<_>>>()?;
         Ok(Worker {
-            obs: vec![0.0; setup.sizes[0]],
+            obs: vec![0.0; setup.obs_dim],
+            cnn: (setup.n_cnn > 0).then(|| Box::new(Cnn::new())),
             act: Vec::with_capacity(setup.sizes[3]),
             params: vec![0.0; setup.dim],
             net: setup.make_net()?,
@@ -74,32 +78,32 @@ impl Worker {
     ) -> Result<Episode> {
         let params = params.unwrap_or(&self.params);
         let env = self.envs.get_mut(v).ok_or_else(|| Error::Config(format!("no variant #{v}")))?;
-        if params.len() != setup.dim {
-            return Err(Error::Config(format!(
-                "parameter vector has {} values, expected {}",
-                params.len(),
-                setup.dim
-            )));
-        }
+        let parts = setup.split(params)?;
         let table = if setup.cfg.static_weights {
-            self.net.set_weights(params)?;
+            self.net.set_weights(parts.head)?;
             None
         } else {
-            let (coeffs, init_w) = params.split_at(setup.n_penalized);
             if setup.init == WeightInit::Coevolve {
-                self.net.set_weights(init_w)?;
+                self.net.set_weights(parts.init)?;
             } else {
                 let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, &[0x1417]));
                 self.net.reset_weights(setup.init, &mut rng)?;
             }
-            Some(RuleTable::new(setup.rule, setup.sizes, coeffs)?)
+            Some(RuleTable::new(setup.rule, setup.sizes, parts.head)?)
         };
         env.reset(seed, &mut self.obs);
         let mut ep = Episode::default();
         while ep.steps < MAX_EPISODE_STEPS {
+            let input = match self.cnn.as_deref_mut() {
+                Some(cnn) => match cnn.forward(parts.cnn, &self.obs) {
+                    Ok(f) => &f[..],
+                    Err(e) => return Err(e.into()),
+                },
+                None => &self.obs[..],
+            };
             let out = match &table {
-                Some(t) => self.net.step(t, &self.obs),
-                None => self.net.forward(&self.obs),
+                Some(t) => self.net.step(t, input),
+                None => self.net.forward(input),
             };
             let out = match out {
                 Ok(o) => o,

@@ -135,3 +135,40 @@ pub fn trace_episode(setup: &Setup, params: &[f32], v: usize, seed: u64, steps: 
     w.episode(setup, Some(params), v, seed, Some(&mut observe))?;
     Ok(tr)
 }
+
+/// Runs one episode of variant `v` with `params` and adds every `every`-th frame of the first
+/// `steps` steps to `gif`. Fails for environments that draw no frames.
+pub fn render_episode(
+    setup: &Setup,
+    params: &[f32],
+    v: usize,
+    seed: u64,
+    steps: u32,
+    every: u32,
+    gif: &mut crate::video::GifWriter,
+) -> Result<crate::episode::Episode> {
+    let mut w = Worker::new(setup)?;
+    if w.envs.first().is_none_or(|e| e.frame().is_none()) {
+        return Err(Error::Config(format!(
+            "environment `{}` draws no frames; `hebb render` supports car-racing",
+            setup.cfg.env
+        )));
+    }
+    let every = every.max(1);
+    let mut failed = None;
+    let mut observe = |s: crate::episode::StepView<'_>| {
+        if s.t < steps
+            && s.t.is_multiple_of(every)
+            && failed.is_none()
+            && let Some(f) = s.env.frame()
+            && let Err(e) = gif.push(f)
+        {
+            failed = Some(e);
+        }
+    };
+    let ep = w.episode(setup, Some(params), v, seed, Some(&mut observe))?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(ep),
+    }
+}

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use hebb_core::rulefile::{self, ActionMap, Encoding, Header, RuleFile};
-use hebb_core::{Activation, WeightInit};
+use hebb_core::Activation;
 
 use crate::error::{Error, Result};
 use crate::es::EsState;
@@ -16,7 +16,8 @@ pub fn rule_file_bytes(setup: &Setup, state: &EsState) -> Result<Vec<u8>> {
     if setup.cfg.static_weights {
         return Err(Error::Config("a static-weight run has no plasticity rule to export".into()));
     }
-    let (coeffs, init) = state.params.split_at(setup.n_penalized);
+    let parts = setup.split(&state.params)?;
+    let (coeffs, cnn, init) = (parts.head, parts.cnn, parts.init);
     let morph = setup.cfg.variants.join(",");
     let header = Header {
         rule: setup.rule.code(),
@@ -31,16 +32,15 @@ pub fn rule_file_bytes(setup: &Setup, state: &EsState) -> Result<Vec<u8>> {
         init: setup.init as u8,
         encoding: Encoding::F32,
         n_coefficients: coeffs.len() as u32,
-        n_cnn_weights: 0,
-        n_init_weights: if setup.init == WeightInit::Coevolve { init.len() as u32 } else { 0 },
+        n_cnn_weights: cnn.len() as u32,
+        n_init_weights: init.len() as u32,
         env: &setup.cfg.env,
         morphologies: &morph,
         seed: setup.cfg.seed,
         generations: state.generation,
     };
-    let init = if setup.init == WeightInit::Coevolve { init } else { &[] };
     let mut buf = vec![0u8; rulefile::encoded_len(&header)?];
-    let n = rulefile::encode(&header, coeffs, &[], init, &mut buf)?;
+    let n = rulefile::encode(&header, coeffs, cnn, init, &mut buf)?;
     buf.truncate(n);
     Ok(buf)
 }

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod run;
 pub mod setup;
 pub mod train;
+pub mod video;
 
 pub use error::{Error, Result};
 pub use setup::{Setup, TrainConfig};

@@ -39,8 +39,35 @@ enum Cmd {
     /// then the same episode on the desktop alone; prints both distances and whether every
     /// action matched bit for bit.
     Hil(HilArgs),
+    /// Render one evaluation episode of a run as an animated GIF (car racing: the agent's own
+    /// 96×96 view, upscaled).
+    Render(RenderArgs),
     /// List the environments.
     Envs,
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// The run directory.
+    run: PathBuf,
+    /// Output GIF.
+    #[arg(long, default_value = "episode.gif")]
+    out: PathBuf,
+    /// Episode seed.
+    #[arg(long, default_value_t = 12345)]
+    seed: u64,
+    /// Variant (morphology) to render; default: the first trained on.
+    #[arg(long)]
+    morphology: Option<String>,
+    /// Upscaling factor of each frame.
+    #[arg(long, default_value_t = 4)]
+    scale: usize,
+    /// Keep every N-th frame (1: all 50 per simulated second).
+    #[arg(long, default_value_t = 1)]
+    every: u32,
+    /// Maximum steps rendered.
+    #[arg(long, default_value_t = 1000)]
+    steps: u32,
 }
 
 #[derive(Args)]
@@ -68,7 +95,8 @@ struct HilArgs {
 #[derive(Args)]
 struct TrainArgs {
     /// Hyper-parameters for a task: `cartpole` (the quickstart), `ant` (the paper's quadruped
-    /// setting), `ant-short` (the quadruped on a budget for a 2-core machine).
+    /// setting), `ant-short` (the quadruped on a budget for a 2-core machine), `car` (the paper's
+    /// car racing), `car-short` (car racing on a 2-core budget).
     #[arg(long)]
     preset: Option<String>,
     /// Environment (see `hebb envs`).
@@ -113,7 +141,8 @@ struct TrainArgs {
     /// Comma-separated environment variants (morphologies); fitness = mean over them.
     #[arg(long, value_delimiter = ',')]
     morphologies: Option<Vec<String>>,
-    /// The paper's fitness protocol (quadruped): burn-in, progress only, early stop.
+    /// The paper's fitness protocol: quadruped (burn-in, progress only, early stop) and car
+    /// (early stop after more than 20 steps of negative reward).
     #[arg(long)]
     paper_fitness: Option<bool>,
     /// Normalise weights after each update (default: on except for the quadruped).
@@ -176,7 +205,11 @@ fn preset(name: &str) -> Result<TrainConfig> {
         "cartpole" => Ok(TrainConfig::default()),
         "ant" => Ok(hebb_train::setup::ant_preset()),
         "ant-short" => Ok(hebb_train::setup::ant_short_preset()),
-        _ => Err(Error::Config(format!("unknown preset `{name}` (available: cartpole, ant, ant-short)"))),
+        "car" => Ok(hebb_train::setup::car_preset()),
+        "car-short" => Ok(hebb_train::setup::car_short_preset()),
+        _ => Err(Error::Config(format!(
+            "unknown preset `{name}` (available: cartpole, ant, ant-short, car, car-short)"
+        ))),
     }
 }
 
@@ -376,6 +409,28 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
             Ok(())
         }
         Cmd::Hil(a) => hil(a),
+        Cmd::Render(a) => {
+            let run = RunDir::open(&a.run)?;
+            let mut cfg = run.load_config()?;
+            if let Some(m) = a.morphology {
+                cfg.variants = vec![m];
+            }
+            let setup = Setup::new(cfg)?;
+            let ck = run.load_checkpoint()?;
+            // Frames at 50 Hz; GIF delays are in hundredths of a second (at least 2 in practice).
+            let delay = (2 * a.every).clamp(2, u16::MAX as u32) as u16;
+            let mut gif = hebb_train::video::GifWriter::new(a.scale, delay)?;
+            let ep = eval::render_episode(&setup, &ck.state.params, 0, a.seed, a.steps, a.every, &mut gif)?;
+            gif.write(&a.out)?;
+            println!(
+                "wrote {} ({} frames; episode: {} steps, return {:.1})",
+                a.out.display(),
+                gif.len(),
+                ep.steps,
+                ep.ret
+            );
+            Ok(())
+        }
         Cmd::Envs => {
             for (n, d) in env::ENVS {
                 println!("{n:<14} {d}");

@@ -75,18 +75,54 @@ pub fn parse_init(s: &str) -> Result<WeightInit> {
     }
 }
 
-/// Builds a run's environment: the paper's fitness protocol where asked (quadruped only).
+/// Builds a run's environment: the paper's fitness protocol where asked (quadruped and car).
 fn make_env(cfg: &TrainConfig, variant: Option<&str>) -> Result<Box<dyn Env>> {
     if cfg.paper_fitness {
         if cfg.env.starts_with("ant") {
             return Ok(Box::new(env::ant::make(&cfg.env, variant, true)?));
         }
+        if cfg.env == CAR_ENV {
+            if let Some(v) = variant {
+                return Err(Error::Config(format!("environment `{CAR_ENV}` has no variant `{v}`")));
+            }
+            return Ok(Box::new(env::car::CarRacing::new(true)));
+        }
         return Err(Error::Config(format!(
-            "the paper's fitness protocol is defined for the quadruped only, not `{}`",
+            "the paper's fitness protocol is defined for the quadruped and the car only, not `{}`",
             cfg.env
         )));
     }
     env::make(&cfg.env, variant)
+}
+
+/// The environment whose agent sees pixels through the CNN front end.
+pub const CAR_ENV: &str = "car-racing";
+
+/// The paper's car-racing setting (SPEC §4, §6): CarRacing-v0 with the paper's scoring (early
+/// stop after more than 20 steps of negative reward), the CNN front end evolved with the rules,
+/// ABCD_lr head from U(−0.1, 0.1) weights with per-layer normalisation, population 200,
+/// 300 generations, lr 0.2, σ 0.1.
+pub fn car_preset() -> TrainConfig {
+    TrainConfig {
+        env: CAR_ENV.into(),
+        variants: vec![],
+        paper_fitness: true,
+        rule: "ABCD_lr".into(),
+        init: "uni".into(),
+        static_weights: false,
+        normalize: None,
+        es: EsConfig { pop: 200, ..EsConfig::default() },
+        generations: 300,
+        episodes: 1,
+        seed: 1,
+        checkpoint_every: 5,
+    }
+}
+
+/// The car preset on a budget for a 2-core machine: population 64, 100 generations
+/// (≈ 1/9 of the paper's episodes).
+pub fn car_short_preset() -> TrainConfig {
+    TrainConfig { es: EsConfig { pop: 64, ..car_preset().es }, generations: 100, ..car_preset() }
 }
 
 /// The paper's quadruped setting (SPEC §4–§5): AntBulletEnv as pybullet simulates it, trained
@@ -124,16 +160,32 @@ pub struct Setup {
     pub rule: RuleKind,
     /// Weight initialisation.
     pub init: WeightInit,
-    /// Network sizes.
+    /// Network sizes (of the head, after the CNN, where there is one).
     pub sizes: Sizes,
+    /// Length of the environment's observation (the CNN's input where there is one).
+    pub obs_dim: usize,
+    /// Number of evolved CNN weights (0: no CNN front end).
+    pub n_cnn: usize,
     /// Output → action mapping.
     pub mapping: ActionMapping,
     /// Whether layers are normalised.
     pub normalize: bool,
     /// Length of the evolved vector.
     pub dim: usize,
-    /// Length of its first (penalised) block.
+    /// Length of its first (penalised) block: the rule coefficients, or the weights of a
+    /// static run.
     pub n_penalized: usize,
+}
+
+/// The blocks of a parameter vector: `[head | cnn | init]` (the rule file's order).
+#[derive(Debug, Clone, Copy)]
+pub struct Parts<'a> {
+    /// Rule coefficients (Hebbian) or weights (static), interchange layout.
+    pub head: &'a [f32],
+    /// CNN weights (empty without a CNN).
+    pub cnn: &'a [f32],
+    /// Co-evolved initial weights (empty unless `--init coevolve`).
+    pub init: &'a [f32],
 }
 
 impl Setup {
@@ -171,19 +223,38 @@ impl Setup {
         for v in cfg.variants.iter().skip(1) {
             make_env(&cfg, Some(v))?;
         }
-        let sizes = [env.obs_dim(), HIDDEN[0], HIDDEN[1], env.action_space().n_outputs()];
-        let mapping = ActionMapping::for_space(&env.action_space());
+        let obs_dim = env.obs_dim();
+        let cnn = cfg.env == CAR_ENV;
+        let n_in = if cnn { hebb_core::cnn::OUT_LEN } else { obs_dim };
+        let n_cnn = if cnn { hebb_core::cnn::N_WEIGHTS } else { 0 };
+        let sizes = [n_in, HIDDEN[0], HIDDEN[1], env.action_space().n_outputs()];
+        let mapping =
+            if cnn { ActionMapping::Car } else { ActionMapping::for_space(&env.action_space()) };
         let normalize = cfg.normalize.unwrap_or(!cfg.env.starts_with("ant"));
         // Fails early for shapes without a compiled network.
         make_net(sizes[0], sizes[3], net_config(&mapping, normalize, Kernel::Portable))?;
         let n_syn = n_synapses(sizes);
         let (dim, n_penalized) = if cfg.static_weights {
-            (n_syn, n_syn)
+            (n_syn + n_cnn, n_syn)
         } else {
             let n_c = n_coefficients(rule, sizes);
-            (n_c + if init == WeightInit::Coevolve { n_syn } else { 0 }, n_c)
+            (n_c + n_cnn + if init == WeightInit::Coevolve { n_syn } else { 0 }, n_c)
         };
-        Ok(Setup { cfg, rule, init, sizes, mapping, normalize, dim, n_penalized })
+        Ok(Setup { cfg, rule, init, sizes, obs_dim, n_cnn, mapping, normalize, dim, n_penalized })
+    }
+
+    /// Splits a parameter vector of length [`Setup::dim`] into its blocks.
+    pub fn split<'a>(&self, params: &'a [f32]) -> Result<Parts<'a>> {
+        if params.len() != self.dim {
+            return Err(Error::Config(format!(
+                "parameter vector has {} values, expected {}",
+                params.len(),
+                self.dim
+            )));
+        }
+        let (head, rest) = params.split_at(self.n_penalized);
+        let (cnn, init) = rest.split_at(self.n_cnn);
+        Ok(Parts { head, cnn, init })
     }
 
     /// The environment variants evaluated (at least one: `None` is the default).

@@ -71,6 +71,22 @@ pub trait Env: Send {
     fn body_position(&self) -> Option<[f32; 3]> {
         None
     }
+    /// The picture of the current state, where the environment draws one (the car's 96×96
+    /// state); used by `hebb render`.
+    fn frame(&self) -> Option<Frame<'_>> {
+        None
+    }
+}
+
+/// An RGB picture: `rgb` holds `width × height` pixels, row-major, top row first.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// `[r, g, b]` bytes per pixel.
+    pub rgb: &'a [u8],
 }
 
 pub mod ant;
@@ -84,6 +100,7 @@ pub const ENVS: &[(&str, &str)] = &[
     ("pendulum", "Gymnasium Pendulum-v1 (3 observations, 1 continuous action)"),
     ("ant-bullet", "pybullet AntBulletEnv-v0 as the paper trained on it; variant = morphology"),
     ("ant", "the MJCF ant standing with ordinary joint limits; variant = morphology"),
+    ("car-racing", "gym 0.17 CarRacing-v0 (3×84×84 pixels, 3 continuous actions: steer, gas, brake)"),
 ];
 
 /// Builds an environment by name. `variant` selects a morphology or similar where the
@@ -97,6 +114,7 @@ pub fn make(name: &str, variant: Option<&str>) -> Result<Box<dyn Env>> {
         "cartpole" => no_variant(Box::new(cartpole::CartPole::new())),
         "pendulum" => no_variant(Box::new(pendulum::Pendulum::new())),
         "ant-bullet" | "ant" => Ok(Box::new(ant::make(name, variant, false)?)),
+        "car-racing" => no_variant(Box::new(car::CarRacing::new(false))),
         _ => Err(Error::UnknownEnv {
             name: name.to_string(),
             known: ENVS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
