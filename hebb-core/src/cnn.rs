@@ -74,9 +74,11 @@ impl Cnn {
         if weights.len() != N_WEIGHTS {
             return Err(Error::Length { what: "CNN weights", expected: N_WEIGHTS, got: weights.len() });
         }
-        let image: &[f32; IN_LEN] = image
-            .try_into()
-            .map_err(|_| Error::Length { what: "CNN input", expected: IN_LEN, got: image.len() })?;
+        let image: &[f32; IN_LEN] = image.try_into().map_err(|_| Error::Length {
+            what: "CNN input",
+            expected: IN_LEN,
+            got: image.len(),
+        })?;
         #[cfg(target_arch = "x86_64")]
         if crate::Kernel::Avx2.is_supported() {
             // SAFETY: the CPU supports AVX2 (checked just above).

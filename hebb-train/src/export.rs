@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use hebb_core::rulefile::{self, ActionMap, Encoding, Header, RuleFile};
 use hebb_core::Activation;
+use hebb_core::rulefile::{self, ActionMap, Encoding, Header, RuleFile};
 
 use crate::error::{Error, Result};
 use crate::es::EsState;

@@ -228,8 +228,7 @@ impl Setup {
         let n_in = if cnn { hebb_core::cnn::OUT_LEN } else { obs_dim };
         let n_cnn = if cnn { hebb_core::cnn::N_WEIGHTS } else { 0 };
         let sizes = [n_in, HIDDEN[0], HIDDEN[1], env.action_space().n_outputs()];
-        let mapping =
-            if cnn { ActionMapping::Car } else { ActionMapping::for_space(&env.action_space()) };
+        let mapping = if cnn { ActionMapping::Car } else { ActionMapping::for_space(&env.action_space()) };
         let normalize = cfg.normalize.unwrap_or(!cfg.env.starts_with("ant"));
         // Fails early for shapes without a compiled network.
         make_net(sizes[0], sizes[3], net_config(&mapping, normalize, Kernel::Portable))?;

@@ -41,7 +41,12 @@ impl GifWriter {
     /// Adds a frame (all frames must have the same size).
     pub fn push(&mut self, f: Frame<'_>) -> Result<()> {
         if f.rgb.len() != f.width * f.height * 3 || f.width == 0 || f.height == 0 {
-            return Err(Error::Config(format!("bad frame: {}×{} with {} bytes", f.width, f.height, f.rgb.len())));
+            return Err(Error::Config(format!(
+                "bad frame: {}×{} with {} bytes",
+                f.width,
+                f.height,
+                f.rgb.len()
+            )));
         }
         let (w, h) = (f.width * self.scale, f.height * self.scale);
         if self.frames.is_empty() {

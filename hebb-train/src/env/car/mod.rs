@@ -152,8 +152,10 @@ impl CarRacing {
         self.car.draw(&mut self.car_polys);
         let [vx, vy] = self.car.velocity();
         let scene = Scene {
-            road: self.track.road(),
-            kerbs: self.track.kerbs(),
+            // Tiles and kerbs interleaved in the reference's order (the renderer draws `road`
+            // first, then `kerbs`).
+            road: self.track.draw_list(),
+            kerbs: &[],
             car: &self.car_polys,
             car_pos: self.car.position(),
             car_angle: self.car.angle(),

@@ -184,6 +184,11 @@ pub struct Track {
     points: Vec<TrackPoint>,
     road: Vec<Poly>,
     kerbs: Vec<Poly>,
+    /// Road tiles and kerbs interleaved in the reference's drawing order (`road_poly`: each
+    /// tile, then its kerb if it has one), so a kerb covers the tiles before it only.
+    draw: Vec<Poly>,
+    /// Index in `draw` of each tile.
+    slot: Vec<usize>,
     tiles: Vec<Tile>,
     centres: Vec<[f32; 2]>,
 }
@@ -366,6 +371,8 @@ impl Track {
         let p32 = |x: f64, y: f64| [x as f32, y as f32];
         let mut road = Vec::with_capacity(n);
         let mut kerbs = Vec::new();
+        let mut draw = Vec::with_capacity(n);
+        let mut slot = Vec::with_capacity(n);
         let mut tiles = Vec::with_capacity(n);
         let mut centres = Vec::with_capacity(n);
         for i in 0..n {
@@ -380,6 +387,8 @@ impl Track {
             ];
             let c = 0.01 * (i % 3) as f32;
             road.push(Poly::new(&quad, [ROAD_COLOR[0] + c, ROAD_COLOR[1] + c, ROAD_COLOR[2] + c]));
+            slot.push(draw.len());
+            draw.push(road[i]);
             tiles.push(Tile::new(&quad));
             centres.push(p32(x1, y1));
             if border[i] {
@@ -397,9 +406,10 @@ impl Track {
                 ];
                 let colour = if i % 2 == 0 { [1.0, 1.0, 1.0] } else { [1.0, 0.0, 0.0] };
                 kerbs.push(Poly::new(&kerb, colour));
+                draw.push(Poly::new(&kerb, colour));
             }
         }
-        Track { points, road, kerbs, tiles, centres }
+        Track { points, road, kerbs, draw, slot, tiles, centres }
     }
 
     /// Number of road tiles (`len(self.track)`).
@@ -432,6 +442,11 @@ impl Track {
         &self.kerbs
     }
 
+    /// Tiles and kerbs in the reference's drawing order, in their current colours.
+    pub fn draw_list(&self) -> &[Poly] {
+        &self.draw
+    }
+
     /// Contact shapes of the tiles, in track order.
     pub fn tiles(&self) -> &[Tile] {
         &self.tiles
@@ -442,6 +457,7 @@ impl Track {
     pub fn touch_colour(&mut self, i: usize) {
         if let Some(p) = self.road.get_mut(i) {
             p.color = ROAD_COLOR;
+            self.draw[self.slot[i]].color = ROAD_COLOR;
         }
     }
 
@@ -450,6 +466,7 @@ impl Track {
         for (i, p) in self.road.iter_mut().enumerate() {
             let c = 0.01 * (i % 3) as f32;
             p.color = [ROAD_COLOR[0] + c, ROAD_COLOR[1] + c, ROAD_COLOR[2] + c];
+            self.draw[self.slot[i]].color = p.color;
         }
     }
 }
@@ -497,6 +514,24 @@ mod tests {
         ] {
             assert_eq!(t.touches(&p, &aabb_of(&p)), want, "{p:?}");
         }
+    }
+
+    #[test]
+    fn draw_list_interleaves_kerbs_in_reference_order() {
+        let mut t = Track::generate(3);
+        assert!(!t.kerbs().is_empty(), "seed 3 should have kerbs");
+        assert_eq!(t.draw_list().len(), t.road().len() + t.kerbs().len());
+        // Each tile is followed by its kerbs (if any) before the next tile.
+        for i in 0..t.len() {
+            assert_eq!(t.draw_list()[t.slot[i]], t.road()[i]);
+            let next = t.slot.get(i + 1).copied().unwrap_or(t.draw_list().len());
+            assert!(next - t.slot[i] <= 2);
+        }
+        t.touch_colour(1);
+        assert_eq!(t.draw_list()[t.slot[1]].color, ROAD_COLOR);
+        t.reset_colours();
+        assert_eq!(t.draw_list()[t.slot[1]].color, t.road()[1].color);
+        assert_ne!(t.road()[1].color, ROAD_COLOR);
     }
 
     #[test]
