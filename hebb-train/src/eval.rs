@@ -148,9 +148,10 @@ pub fn render_episode(
     gif: &mut crate::video::GifWriter,
 ) -> Result<crate::episode::Episode> {
     let mut w = Worker::new(setup)?;
-    if w.envs.first().is_none_or(|e| e.frame().is_none()) {
+    let mut rgb = Vec::new();
+    if w.envs.first().is_none_or(|e| e.draw(&mut rgb).is_none()) {
         return Err(Error::Config(format!(
-            "environment `{}` draws no frames; `hebb render` supports car-racing",
+            "environment `{}` draws no frames; `hebb render` supports car-racing and the quadruped",
             setup.cfg.env
         )));
     }
@@ -160,8 +161,8 @@ pub fn render_episode(
         if s.t < steps
             && s.t.is_multiple_of(every)
             && failed.is_none()
-            && let Some(f) = s.env.frame()
-            && let Err(e) = gif.push(f)
+            && let Some([width, height]) = s.env.draw(&mut rgb)
+            && let Err(e) = gif.push(crate::env::Frame { width, height, rgb: &rgb })
         {
             failed = Some(e);
         }

@@ -40,7 +40,7 @@ enum Cmd {
     /// action matched bit for bit.
     Hil(HilArgs),
     /// Render one evaluation episode of a run as an animated GIF (car racing: the agent's own
-    /// 96×96 view, upscaled).
+    /// 96×96 view, upscaled; the quadruped: a simple oblique projection following the torso).
     Render(RenderArgs),
     /// List the environments.
     Envs,

@@ -71,9 +71,12 @@ pub trait Env: Send {
     fn body_position(&self) -> Option<[f32; 3]> {
         None
     }
-    /// The picture of the current state, where the environment draws one (the car's 96×96
-    /// state); used by `hebb render`.
-    fn frame(&self) -> Option<Frame<'_>> {
+    /// Draws the current state into `rgb` (replacing its contents; `[r, g, b]` bytes per pixel,
+    /// row-major, top row first) and returns `[width, height]`, where the environment can be
+    /// drawn (the car: its own 96×96 state; the quadruped: a simple oblique projection). Used
+    /// by `hebb render`.
+    fn draw(&self, rgb: &mut Vec<u8>) -> Option<[usize; 2]> {
+        let _ = rgb;
         None
     }
 }

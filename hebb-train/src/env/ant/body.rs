@@ -437,6 +437,16 @@ impl AntBody {
         }
     }
 
+    /// Per leg, the world positions of the hip joint, the ankle joint and the foot tip (for
+    /// drawing).
+    pub fn skeleton(&self) -> [[[f32; 3]; 3]; 4] {
+        let at = |h: RigidBodyHandle| {
+            let p = self.world.bodies[h].translation();
+            [p.x, p.y, p.z]
+        };
+        std::array::from_fn(|k| [at(self.links[2 * k]), at(self.links[2 * k + 1]), self.foot_tip(k)])
+    }
+
     /// World position of the tip of lower leg `k` (for tests and plots).
     pub fn foot_tip(&self, k: usize) -> [f32; 3] {
         let p = self.world.bodies[self.links[2 * k + 1]].position().transform_point(self.feet_tip[k]);

@@ -29,6 +29,7 @@
 //! episode bit for bit.
 
 pub mod body;
+pub mod draw;
 pub mod morphology;
 pub mod obs;
 pub mod protocol;
@@ -247,6 +248,9 @@ impl Env for AntEnv {
     }
     fn body_position(&self) -> Option<[f32; 3]> {
         Some(self.body.readout().torso_pos)
+    }
+    fn draw(&self, rgb: &mut Vec<u8>) -> Option<[usize; 2]> {
+        Some(draw::draw(&self.body, rgb))
     }
     fn obs_dim(&self) -> usize {
         OBS_DIM

@@ -31,7 +31,7 @@ use render::Renderer;
 use scene::{FRAME_LEN, OBS_LEN, PLAYFIELD, Poly, Scene};
 use track::{Track, TrackPoint};
 
-use super::{Action, Env, Frame, Space, Step};
+use super::{Action, Env, Space, Step};
 use crate::error::Result;
 
 /// Simulation steps per second (`FPS`).
@@ -344,7 +344,9 @@ impl Env for CarRacing {
         Some([x, y, 0.0])
     }
 
-    fn frame(&self) -> Option<Frame<'_>> {
-        Some(Frame { width: scene::STATE_W, height: scene::STATE_H, rgb: &self.frame[..] })
+    fn draw(&self, rgb: &mut Vec<u8>) -> Option<[usize; 2]> {
+        rgb.clear();
+        rgb.extend_from_slice(&self.frame[..]);
+        Some([scene::STATE_W, scene::STATE_H])
     }
 }
