@@ -106,7 +106,6 @@ pub fn draw(body: &AntBody, rgb: &mut Vec<u8>) -> [usize; 2] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::Env;
 
     #[test]
     fn draws_the_ant_and_the_ground_moves_under_it() {
