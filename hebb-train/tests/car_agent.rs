@@ -75,3 +75,22 @@ fn render_refuses_environments_without_frames() {
     let e = eval::render_episode(&setup, &params, 0, 1, 10, 1, &mut gif).unwrap_err().to_string();
     assert!(e.contains("draws no frames"), "{e}");
 }
+
+#[test]
+fn static_baseline_runs_through_the_cnn() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = TrainConfig {
+        static_weights: true,
+        es: EsConfig { pop: 2, ..car_short_preset().es },
+        generations: 1,
+        ..car_short_preset()
+    };
+    let s = train_new(dir.path(), cfg.clone(), RunOptions { threads: 1, progress: false, stop_after: None })
+        .unwrap();
+    assert_eq!(s.state.params.len(), 91_328 + 1_362);
+    assert!(s.log[0].mean.is_finite());
+    let setup = Setup::new(cfg).unwrap();
+    let mut gif = GifWriter::new(1, 2).unwrap();
+    let ep = eval::render_episode(&setup, &s.state.params, 0, 9, 5, 1, &mut gif).unwrap();
+    assert_eq!(gif.len(), ep.steps.min(5) as usize);
+}
