@@ -198,6 +198,10 @@ struct EvalArgs {
     /// Steps traced by --plot-weights.
     #[arg(long, default_value_t = 300)]
     plot_steps: u32,
+    /// Score with the environment's own rewards and episode ends instead of the paper's fitness
+    /// protocol the run trained with (car: full episodes, no early stop).
+    #[arg(long)]
+    plain: bool,
 }
 
 fn preset(name: &str) -> Result<TrainConfig> {
@@ -366,6 +370,9 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
             let mut cfg = run.load_config()?;
             if let Some(m) = a.morphologies {
                 cfg.variants = m;
+            }
+            if a.plain {
+                cfg.paper_fitness = false;
             }
             let setup = Setup::new(cfg)?;
             let ck = run.load_checkpoint()?;
