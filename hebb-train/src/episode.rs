@@ -95,10 +95,7 @@ impl Worker {
         let mut ep = Episode::default();
         while ep.steps < MAX_EPISODE_STEPS {
             let input = match self.cnn.as_deref_mut() {
-                Some(cnn) => match cnn.forward(parts.cnn, &self.obs) {
-                    Ok(f) => &f[..],
-                    Err(e) => return Err(e.into()),
-                },
+                Some(cnn) => &cnn.forward(parts.cnn, &self.obs)?[..],
                 None => &self.obs[..],
             };
             let out = match &table {

@@ -42,6 +42,7 @@
 use rapier2d::prelude::*;
 
 use super::scene::Poly;
+use super::sign;
 
 /// Scale of the car's drawing units (`SIZE`).
 pub const SIZE: f32 = 0.02;
@@ -440,17 +441,6 @@ impl Car {
             let (v, n) = self.hull_vertices(k);
             out.push(Poly::new(&v[..n], HULL_COLOR));
         }
-    }
-}
-
-/// numpy's `sign` (0 at 0).
-fn sign(v: f32) -> f32 {
-    if v > 0.0 {
-        1.0
-    } else if v < 0.0 {
-        -1.0
-    } else {
-        0.0
     }
 }
 

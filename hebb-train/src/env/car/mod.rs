@@ -34,6 +34,18 @@ use track::{Track, TrackPoint};
 use super::{Action, Env, Space, Step};
 use crate::error::Result;
 
+/// numpy's `sign`: 1, −1, or 0 at 0 (and at NaN), for the `f32` physics and the `f64` track.
+pub(crate) fn sign<T: PartialOrd + Default + From<i8>>(v: T) -> T {
+    let zero = T::default();
+    if v > zero {
+        T::from(1)
+    } else if v < zero {
+        T::from(-1)
+    } else {
+        zero
+    }
+}
+
 /// Simulation steps per second (`FPS`).
 pub const FPS: f32 = 50.0;
 /// Episode length limit (gym's registration: `max_episode_steps=1000`).

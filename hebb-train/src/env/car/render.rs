@@ -495,27 +495,11 @@ pub fn preprocess(frame: &[u8; FRAME_LEN], obs: &mut [f32; OBS_LEN]) {
 mod tests {
     use super::*;
 
-    const SIZE: f32 = 0.02;
-    const HULL: [[[f32; 2]; 8]; 4] = {
-        const Z: [f32; 2] = [0.0, 0.0];
-        [
-            [[-60.0, 130.0], [60.0, 130.0], [60.0, 110.0], [-60.0, 110.0], Z, Z, Z, Z],
-            [[-15.0, 120.0], [15.0, 120.0], [20.0, 20.0], [-20.0, 20.0], Z, Z, Z, Z],
-            [
-                [25.0, 20.0],
-                [50.0, -10.0],
-                [50.0, -40.0],
-                [20.0, -90.0],
-                [-20.0, -90.0],
-                [-50.0, -40.0],
-                [-50.0, -10.0],
-                [-25.0, 20.0],
-            ],
-            [[-50.0, -120.0], [50.0, -120.0], [50.0, -90.0], [-50.0, -90.0], Z, Z, Z, Z],
-        ]
+    use crate::env::car::dynamics::{
+        HULL_COLOR, HULL_POLY1, HULL_POLY2, HULL_POLY3, HULL_POLY4, SIZE, WHEEL_COLOR, WHEEL_R, WHEEL_W,
+        WHEELPOS,
     };
-    const HULL_N: [usize; 4] = [4, 4, 8, 4];
-    const WHEEL_POS: [[f32; 2]; 4] = [[-55.0, 80.0], [55.0, 80.0], [-55.0, -82.0], [55.0, -82.0]];
+
     const HULL_RGB: [u8; 3] = [204, 0, 0];
 
     /// A world to render: a straight north-south road of 300 tiles through the origin, kerbs on
@@ -557,18 +541,19 @@ mod tests {
         }
         let place = |v: [f32; 2]| rot(rot([pos[0] + v[0], pos[1] + v[1]], heading, pos), world_rot, pivot);
         let mut car = Vec::new();
-        for w in WHEEL_POS {
-            let (r, hw) = (27.0 * SIZE, 14.0 * SIZE);
+        for w in WHEELPOS {
+            let (r, hw) = (WHEEL_R * SIZE, WHEEL_W * SIZE);
             let c = [w[0] * SIZE, w[1] * SIZE];
             let q = [[-hw, r], [hw, r], [hw, -r], [-hw, -r]].map(|d| place([c[0] + d[0], c[1] + d[1]]));
-            car.push(Poly::new(&q, [0.0, 0.0, 0.0]));
+            car.push(Poly::new(&q, WHEEL_COLOR));
         }
-        for (h, &n) in HULL.iter().zip(&HULL_N) {
+        let hull: [&[[f32; 2]]; 4] = [&HULL_POLY1, &HULL_POLY2, &HULL_POLY3, &HULL_POLY4];
+        for h in hull {
             let mut v = [[0.0; 2]; 8];
-            for (d, s) in v.iter_mut().zip(&h[..n]) {
+            for (d, s) in v.iter_mut().zip(h) {
                 *d = place([s[0] * SIZE, s[1] * SIZE]);
             }
-            car.push(Poly::new(&v[..n], [0.8, 0.0, 0.0]));
+            car.push(Poly::new(&v[..h.len()], HULL_COLOR));
         }
         World {
             road,

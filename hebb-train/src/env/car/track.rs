@@ -21,6 +21,7 @@ use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::scene::{Poly, Rgb, SCALE};
+use super::sign;
 use crate::error::{Error, Result};
 
 /// Number of checkpoints of the morphed circle (`CHECKPOINTS`).
@@ -468,17 +469,6 @@ impl Track {
             p.color = [ROAD_COLOR[0] + c, ROAD_COLOR[1] + c, ROAD_COLOR[2] + c];
             self.draw[self.slot[i]].color = p.color;
         }
-    }
-}
-
-/// numpy's `sign` (0 at 0).
-fn sign(v: f64) -> f64 {
-    if v > 0.0 {
-        1.0
-    } else if v < 0.0 {
-        -1.0
-    } else {
-        0.0
     }
 }
 
