@@ -111,7 +111,7 @@ fn main() -> ! {
     // returns, and no interrupt handler touches NET, so this is the only reference to it for
     // the life of the program.
     let slot = unsafe { &mut *net_ptr };
-    let net = AntNet::init_in_place(slot, Config::ANT);
+    let net = AntNet::init_in_place(slot, Config::ANT.with_best_kernel());
 
     // SAFETY: the only use of the core peripherals in the program; SYST is moved into Clock.
     let core = unsafe { cortex_m::Peripherals::steal() };

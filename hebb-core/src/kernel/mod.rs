@@ -2,10 +2,10 @@
 //! max-|w| normalisation), instantiated per rule and per lane type.
 //!
 //! The AVX2 kernel works on eight `f32` lanes (`__m256`); the portable kernel ([`scalar`]) one
-//! synapse at a time. Both perform the same IEEE operations (no fused multiply-add) in the same
-//! order — eight interleaved partial sums per row, the same horizontal-sum tree, the same tail
-//! handling — so the AVX2 kernel is **bit-identical** to the portable kernel, which is what the
-//! Cortex-M runs.
+//! synapse at a time; the Cortex-M4F kernel ([`vfp`]) is the portable one with its bulk in VFP
+//! assembly. All perform the same IEEE operations (no fused multiply-add) in the same order —
+//! eight interleaved partial sums per row, the same horizontal-sum tree, the same tail
+//! handling — so they are **bit-identical** to each other.
 
 // The lane-generic row-block kernel below is instantiated only by the AVX2 lanes; on other
 // targets (the Cortex-M) only the scalar portable kernel exists.
@@ -19,6 +19,8 @@ mod avx2;
 mod lanes;
 mod rules;
 mod scalar;
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+mod vfp;
 
 pub(crate) use lanes::Lanes;
 use rules::RuleFn;
@@ -33,12 +35,22 @@ pub enum Kernel {
     /// x86_64 AVX2, bit-identical to [`Kernel::Portable`]. Only selectable where the CPU has
     /// AVX2 (see [`Kernel::best`]).
     Avx2 = 1,
+    /// Cortex-M4F (ARM hard-float targets such as `thumbv7em-none-eabihf`): the forward pass
+    /// and the ABCD_lr update in hand-scheduled VFP assembly (block loads and stores), the rest
+    /// as [`Kernel::Portable`]; bit-identical to it. Only selectable on those targets.
+    Vfp = 2,
 }
 
 impl Kernel {
     /// The fastest kernel this CPU supports, detected at run time (CPUID; no `std` needed).
     pub fn best() -> Kernel {
-        if Kernel::Avx2.is_supported() { Kernel::Avx2 } else { Kernel::Portable }
+        if Kernel::Avx2.is_supported() {
+            Kernel::Avx2
+        } else if Kernel::Vfp.is_supported() {
+            Kernel::Vfp
+        } else {
+            Kernel::Portable
+        }
     }
 
     /// Whether this CPU can run the kernel.
@@ -46,6 +58,7 @@ impl Kernel {
         match self {
             Kernel::Portable => true,
             Kernel::Avx2 => avx2_available(),
+            Kernel::Vfp => cfg!(all(target_arch = "arm", target_abi = "eabihf")),
         }
     }
 }
@@ -132,29 +145,37 @@ pub(crate) fn layer_step(
             // lengths were checked by `io.check`.
             unsafe { avx2::layer_step(io, act, rule, normalize) }
         }
+        // SAFETY: the FPv4-SP unit is part of every hard-float ARM target this is compiled
+        // for; lengths were checked.
+        #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+        Kernel::Vfp => unsafe { dispatch_portable::<vfp::Vfp>(io, act, rule, normalize) },
         // SAFETY: the portable kernel needs no CPU feature; lengths were checked.
-        _ => unsafe { dispatch_portable(io, act, rule, normalize) },
+        _ => unsafe { dispatch_portable::<scalar::Plain>(io, act, rule, normalize) },
     }
     true
 }
 
-/// The portable (scalar) kernel, specialised per rule and per normalisation.
+/// The portable (scalar) kernel with assist `A`, specialised per rule and per normalisation.
 ///
 /// # Safety
-/// `io` lengths must have been checked.
+/// `io` lengths must have been checked; `A` must be supported by the CPU.
 #[inline(always)]
-unsafe fn dispatch_portable(io: LayerIo<'_>, act: Activation, rule: Option<RuleKind>, normalize: bool) {
+unsafe fn dispatch_portable<A: scalar::Assist>(
+    io: LayerIo<'_>,
+    act: Activation,
+    rule: Option<RuleKind>,
+    normalize: bool,
+) {
     use rules::*;
-    use scalar::step;
     macro_rules! s {
         ($r:ty) => {
-            if normalize { step::<$r, true>(io, act) } else { step::<$r, false>(io, act) }
+            if normalize { scalar::step::<$r, true, A>(io, act) } else { scalar::step::<$r, false, A>(io, act) }
         };
     }
     // SAFETY: forwarded from the caller.
     unsafe {
         match rule {
-            None => step::<NoRule, false>(io, act),
+            None => scalar::step::<NoRule, false, A>(io, act),
             Some(RuleKind::A) => s!(RA),
             Some(RuleKind::AD) => s!(RAD),
             Some(RuleKind::ADLr) => s!(RADLr),

@@ -72,10 +72,49 @@ impl Lanes for One {
     }
 }
 
+/// Hooks through which a target-specific kernel (the Cortex-M4F assembly of
+/// [`super::vfp`]) takes over the bulk of each row, leaving the rest — the tails, the
+/// reduction tree, the activation — to the code below, so there is one statement of the
+/// semantics. The defaults take over nothing.
+pub(crate) trait Assist {
+    /// Adds `row[i]·pre[i]` into `acc[i mod 8]`, in increasing `i`, for a prefix of the row
+    /// and returns its length: a multiple of 8 not above `n_in / 8 · 8`, or that plus 4 when
+    /// `n_in mod 8 ≥ 4` (then lanes 0–3 of the tail are done and lanes 4–7 untouched).
+    ///
+    /// # Safety
+    /// `row` and `pre` must be readable for `n_in` floats.
+    #[inline(always)]
+    unsafe fn dot(_row: *const f32, _pre: *const f32, _n_in: usize, _acc: &mut [f32; W]) -> usize {
+        0
+    }
+
+    /// Applies rule `R` to a prefix of the row's synapses exactly as [`step`] would, and
+    /// returns its length (0 if it does not handle `R`; always 0 when `NORM`).
+    ///
+    /// # Safety
+    /// `row` must be writable and `pre` readable for `n_in` floats, and `crow + k·plane` readable
+    /// for `n_in` floats for every coefficient plane `k < R::N`.
+    #[inline(always)]
+    unsafe fn update<R: RuleFn, const NORM: bool>(
+        _row: *mut f32,
+        _crow: *const f32,
+        _plane: usize,
+        _pre: *const f32,
+        _post: f32,
+        _n_in: usize,
+    ) -> usize {
+        0
+    }
+}
+
+/// Plain Rust throughout.
+pub(crate) struct Plain;
+impl Assist for Plain {}
+
 /// # Safety
 /// `io` lengths must have been checked.
 #[inline(always)]
-pub(crate) unsafe fn step<R: RuleFn, const NORM: bool>(io: LayerIo<'_>, act: Activation) {
+pub(crate) unsafe fn step<R: RuleFn, const NORM: bool, A: Assist>(io: LayerIo<'_>, act: Activation) {
     let normalize = NORM;
     let n_in = io.pre.len();
     let n_out = io.post.len();
@@ -91,7 +130,7 @@ pub(crate) unsafe fn step<R: RuleFn, const NORM: bool>(io: LayerIo<'_>, act: Act
         for j in 0..n_out {
             let row = w.add(j * n_in);
             let mut acc = [0.0f32; W];
-            let mut i = 0;
+            let mut i = A::dot(row, pre, n_in, &mut acc);
             while i < full {
                 for (k, a) in acc.iter_mut().enumerate() {
                     *a += *row.add(i + k) * *pre.add(i + k);
@@ -99,7 +138,8 @@ pub(crate) unsafe fn step<R: RuleFn, const NORM: bool>(io: LayerIo<'_>, act: Act
                 i += W;
             }
             if tail > 0 {
-                for (k, a) in acc.iter_mut().enumerate() {
+                // Lanes the assist already did (0–3 when it returned full + 4) are skipped.
+                for (k, a) in acc.iter_mut().enumerate().skip(i - full) {
                     // Lanes past the tail add 0·0 = +0.0, as the lane kernels do.
                     let p = if k < tail { *row.add(full + k) * *pre.add(full + k) } else { 0.0f32 * 0.0f32 };
                     *a += p;
@@ -115,7 +155,7 @@ pub(crate) unsafe fn step<R: RuleFn, const NORM: bool>(io: LayerIo<'_>, act: Act
             let crow = c.add(j * n_in);
             // Chunks of W synapses: one base pointer per plane per chunk, then immediate offsets
             // (VFP loads have no register-offset form).
-            let mut i = 0;
+            let mut i = A::update::<R, NORM>(row, crow, plane, pre, y, n_in);
             while i < n_in {
                 let n = if i + W <= n_in { W } else { n_in - i };
                 let cb: [*const f32; 6] = core::array::from_fn(|k| crow.add(k * plane + i));
