@@ -125,6 +125,31 @@ impl LayerIo<'_> {
     }
 }
 
+/// Calls `$m::step` (the portable kernel or one with its signature) specialised per rule and
+/// per normalisation.
+macro_rules! by_rule {
+    ($m:ident, $io:expr, $act:expr, $rule:expr, $normalize:expr) => {{
+        use rules::*;
+        macro_rules! s {
+            ($r:ty) => {
+                if $normalize { $m::step::<$r, true>($io, $act) } else { $m::step::<$r, false>($io, $act) }
+            };
+        }
+        match $rule {
+            None => $m::step::<NoRule, false>($io, $act),
+            Some(RuleKind::A) => s!(RA),
+            Some(RuleKind::AD) => s!(RAD),
+            Some(RuleKind::ADLr) => s!(RADLr),
+            Some(RuleKind::ABC) => s!(RABC),
+            Some(RuleKind::ABCLr) => s!(RABCLr),
+            Some(RuleKind::ABCD) => s!(RABCD),
+            Some(RuleKind::ABCDLr) => s!(RABCDLr),
+            Some(RuleKind::ABCDLrDOut) => s!(RABCDLrDOut),
+            Some(RuleKind::ABCDLrDInAndOut) => s!(RABCDLrDInAndOut),
+        }
+    }};
+}
+
 /// Runs one layer: for each output row, the forward dot product and activation, then (if
 /// `rule` is given) the Hebbian update of that row, then (if `normalize`) divides the layer's
 /// weights by their max |w|. Returns `false` (and does nothing) if the buffer lengths disagree.
@@ -148,45 +173,11 @@ pub(crate) fn layer_step(
         // SAFETY: the FPv4-SP unit is part of every hard-float ARM target this is compiled
         // for; lengths were checked.
         #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
-        Kernel::Vfp => unsafe { dispatch_portable::<vfp::Vfp>(io, act, rule, normalize) },
+        Kernel::Vfp => unsafe { by_rule!(vfp, io, act, rule, normalize) },
         // SAFETY: the portable kernel needs no CPU feature; lengths were checked.
-        _ => unsafe { dispatch_portable::<scalar::Plain>(io, act, rule, normalize) },
+        _ => unsafe { by_rule!(scalar, io, act, rule, normalize) },
     }
     true
-}
-
-/// The portable (scalar) kernel with assist `A`, specialised per rule and per normalisation.
-///
-/// # Safety
-/// `io` lengths must have been checked; `A` must be supported by the CPU.
-#[inline(always)]
-unsafe fn dispatch_portable<A: scalar::Assist>(
-    io: LayerIo<'_>,
-    act: Activation,
-    rule: Option<RuleKind>,
-    normalize: bool,
-) {
-    use rules::*;
-    macro_rules! s {
-        ($r:ty) => {
-            if normalize { scalar::step::<$r, true, A>(io, act) } else { scalar::step::<$r, false, A>(io, act) }
-        };
-    }
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        match rule {
-            None => scalar::step::<NoRule, false, A>(io, act),
-            Some(RuleKind::A) => s!(RA),
-            Some(RuleKind::AD) => s!(RAD),
-            Some(RuleKind::ADLr) => s!(RADLr),
-            Some(RuleKind::ABC) => s!(RABC),
-            Some(RuleKind::ABCLr) => s!(RABCLr),
-            Some(RuleKind::ABCD) => s!(RABCD),
-            Some(RuleKind::ABCDLr) => s!(RABCDLr),
-            Some(RuleKind::ABCDLrDOut) => s!(RABCDLrDOut),
-            Some(RuleKind::ABCDLrDInAndOut) => s!(RABCDLrDInAndOut),
-        }
-    }
 }
 
 /// Selects the rule-specialised instantiation. Inlined into each lane type's entry point so the

@@ -48,7 +48,9 @@ rule!(RABCDLr, Some(RuleKind::ABCDLr), 5, |c, pre, post| c[3].mul(abc(c, pre, po
 // c3·(c0·pre·post + c1·pre + c2·post) + c4
 rule!(RABCDLrDOut, Some(RuleKind::ABCDLrDOut), 5, |c, pre, post| c[3].mul(abc(c, pre, post)).add(c[4]));
 // c3·(c0·pre·post + c1·pre + c2·post + c4) + c5
-rule!(RABCDLrDInAndOut, Some(RuleKind::ABCDLrDInAndOut), 6, |c, pre, post| c[3].mul(abc(c, pre, post).add(c[4])).add(c[5]));
+rule!(RABCDLrDInAndOut, Some(RuleKind::ABCDLrDInAndOut), 6, |c, pre, post| c[3]
+    .mul(abc(c, pre, post).add(c[4]))
+    .add(c[5]));
 
 /// `((c0·pre)·post + c1·pre) + c2·post`
 #[inline(always)]

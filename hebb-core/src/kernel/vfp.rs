@@ -1,81 +1,287 @@
-//! The Cortex-M4F kernel (ARMv7E-M with the FPv4-SP unit, `thumbv7em-none-eabihf`): the bulk
-//! of the forward pass and of the ABCD_lr update in hand-scheduled VFP assembly, everything else
-//! (tails, reduction tree, activation, the other rules, normalisation) in the portable code of
-//! [`super::scalar`], through its [`Assist`] hooks.
+//! The Cortex-M4F kernel (ARMv7E-M with the FPv4-SP unit, `thumbv7em-none-eabihf`): a layer's
+//! forward pass and its ABCD_lr update as two loops of hand-scheduled VFP assembly over all
+//! rows; the activations, the other rules and normalisation are the portable code of
+//! [`super::scalar`].
 //!
 //! **Same bits.** Each synapse goes through exactly the IEEE operations of the portable kernel,
-//! in the same order: the eight partial sums of the forward pass are the eight registers
-//! `s16–s23` (lane `k` sums the inputs `i ≡ k mod 8`), and the update is
-//! `w + c3·((((c0·pre)·post + c1·pre) + c2·post) + c4)`. `vmla.f32` is the FPv4-SP's
-//! *chained* multiply-accumulate — the product is rounded before the addition — so it is a
-//! `vmul` followed by a `vadd`, bit for bit (the fused form is `vfma`, never used here). The
-//! half chunk of the forward pass leaves lanes 4–7 alone where the portable kernel adds
-//! `0·0 = +0.0` to them: a partial sum starts at `+0.0` and can never become `−0.0` (a sum is
-//! `−0.0` only when both addends are), so adding `+0.0` never changes it. The firmware's parity
-//! test (`tests/tests/firmware.rs`) checks every action bit against the desktop kernels.
+//! in the same order. The forward pass keeps the eight partial sums in `s16–s23` (lane `k` sums
+//! the inputs `i ≡ k mod 8`) and reduces them with the same tree; the update is
+//! `w + c3·((((c0·pre)·post + c1·pre) + c2·post) + c4)`. `vmla.f32` is the FPv4-SP's *chained*
+//! multiply-accumulate — the product is rounded before the addition — so it is a `vmul`
+//! followed by a `vadd`, bit for bit (the fused form is `vfma`, never used here). All forward
+//! passes of a layer run before its updates: a row's dot product reads only its own weights,
+//! which no other row's update touches, so the order changes nothing. The firmware's parity test
+//! (`tests/tests/firmware.rs`) checks every action bit against the desktop kernels.
 //!
 //! **Why assembly.** What the M4 counts is instructions, and compiled Rust spends most of them
-//! on single `vldr`/`vstr` (VFP loads have no register-offset form and LLVM does not merge them).
-//! Here every load and store is a `vldmia`/`vstmia` of four or eight registers with write-back,
-//! so an ABCD_lr synapse costs 6 arithmetic instructions plus ¼ of the 8 block transfers of its
-//! group of four, and a forward synapse 1 `vmla` plus ¼ of a transfer.
+//! on single `vldr`/`vstr` (VFP loads have no register-offset form, and LLVM does not merge
+//! them) and on per-row bookkeeping. Here every load and store is a `vldmia`/`vstmia` of four or
+//! eight registers with write-back, and the pointers run on from one row to the next (rows and
+//! coefficient planes are contiguous), so an ABCD_lr synapse costs 6 arithmetic instructions
+//! plus ¼ of the 8 block transfers of its group of four, and a forward synapse one `vmla` plus
+//! ¼ of a transfer.
+//!
+//! Layers whose input count is not a multiple of 4 take the portable kernel.
 
 use core::arch::asm;
 
-use super::W;
 use super::rules::RuleFn;
-use super::scalar::Assist;
+use super::{LayerIo, W, scalar};
+use crate::activation::Activation;
 use crate::rule::RuleKind;
 
-/// The assembly hooks.
-pub(crate) struct Vfp;
+/// What `vldmia` zeroes the eight partial sums from. (Float operands in registers need the
+/// `vfp2` target feature, which the single-precision M4F target does not have; register
+/// clobbers do not, so values travel through memory or core registers.)
+static ZERO: [f32; W] = [0.0; W];
 
-impl Assist for Vfp {
-    #[inline(always)]
-    unsafe fn dot(row: *const f32, pre: *const f32, n_in: usize, acc: &mut [f32; W]) -> usize {
-        let n8 = n_in / W;
-        let half = n_in % W >= 4;
-        if n8 == 0 && !half {
-            return 0;
+/// # Safety
+/// `io` lengths must have been checked.
+#[inline(always)]
+pub(crate) unsafe fn step<R: RuleFn, const NORM: bool>(io: LayerIo<'_>, act: Activation) {
+    let n_in = io.pre.len();
+    let n_out = io.post.len();
+    if !n_in.is_multiple_of(4) || n_out == 0 {
+        // SAFETY: forwarded.
+        return unsafe { scalar::step::<R, NORM>(io, act) };
+    }
+    let w = io.w.as_mut_ptr();
+    let pre = io.pre.as_ptr();
+    // SAFETY: lengths checked by the caller: n_out rows of n_in weights, n_in inputs, n_out
+    // outputs; n_in is a non-zero multiple of 4 and n_out > 0.
+    unsafe { forward(w, pre, io.post.as_mut_ptr(), n_in, n_out) };
+    for y in io.post.iter_mut() {
+        *y = act.apply(*y);
+    }
+    if R::N == 0 {
+        return;
+    }
+    let plane = n_in * n_out;
+    let c = io.c.as_ptr();
+    let post = io.post.as_ptr();
+    // SAFETY (both branches): R::N planes of n_out·n_in coefficients, checked by the caller.
+    unsafe {
+        if !NORM && matches!(R::KIND, Some(RuleKind::ABCDLr)) {
+            update_abcd_lr(w, c, plane, pre, post, n_in);
+        } else {
+            let mut wmax = [0.0f32; W];
+            for j in 0..n_out {
+                let row = w.add(j * n_in);
+                scalar::update_row::<R, NORM>(
+                    row,
+                    c.add(j * n_in),
+                    plane,
+                    pre,
+                    *post.add(j),
+                    n_in,
+                    &mut wmax,
+                );
+            }
+            if NORM {
+                scalar::normalize(w, plane, &wmax);
+            }
         }
-        // SAFETY: reads `row[..8·n8 (+4)]` and `pre[..8·n8 (+4)]`, within the `n_in` floats the
-        // caller guarantees, and reads and writes the eight sums of `acc`; writes only the
-        // declared registers. (The sums travel through memory: float operands need the `vfp2`
-        // target feature, which the single-precision M4F target lacks; clobbers do not.)
-        unsafe {
+    }
+}
+
+/// One group of eight inputs of the forward pass: `s16+k += w[k]·pre[k]`.
+macro_rules! dot8 {
+    () => {
+        concat!(
+            "vldmia {w}!, {{s0-s7}}\n",
+            "vldmia {p}!, {{s8-s15}}\n",
+            "vmla.f32 s16, s0, s8\n",
+            "vmla.f32 s17, s1, s9\n",
+            "vmla.f32 s18, s2, s10\n",
+            "vmla.f32 s19, s3, s11\n",
+            "vmla.f32 s20, s4, s12\n",
+            "vmla.f32 s21, s5, s13\n",
+            "vmla.f32 s22, s6, s14\n",
+            "vmla.f32 s23, s7, s15\n",
+        )
+    };
+}
+
+/// Writes each row's dot product `Σ w[j][i]·pre[i]` (eight partial sums, the portable
+/// reduction tree) to `out[j]`.
+///
+/// # Safety
+/// `w` readable for `n_out·n_in` floats, `pre` for `n_in`, `out` writable for `n_out`;
+/// `n_in` a non-zero multiple of 4, `n_out > 0`.
+#[inline(always)]
+unsafe fn forward(w: *const f32, pre: *const f32, out: *mut f32, n_in: usize, n_out: usize) {
+    let n8 = n_in / W;
+    let half = u32::from(n_in % W != 0); // then exactly 4 inputs are left
+    // SAFETY: reads n_out rows of n_in weights (the pointer runs on from row to row), n_in
+    // inputs per row and ZERO; writes n_out sums; only the declared registers change.
+    unsafe {
+        asm!(
+            "2:",
+            "vldmia {z}, {{s16-s23}}",
+            "mov {p}, {pre}",
+            // Pairs of groups of eight, an odd group first: `lsrs` leaves C = the odd bit and
+            // Z = (no pairs); VFP arithmetic and transfers do not touch the APSR flags.
+            "lsrs {k}, {n8}, #1",
+            "bcc 3f",
+            dot8!(),
+            "3:",
+            "beq 5f",
+            "4:",
+            dot8!(),
+            dot8!(),
+            "subs {k}, {k}, #1",
+            "bne 4b",
+            "5:",
+            "cmp {half}, #0",
+            "beq 6f",
+            "vldmia {w}!, {{s0-s3}}",
+            "vldmia {p}!, {{s8-s11}}",
+            "vmla.f32 s16, s0, s8",
+            "vmla.f32 s17, s1, s9",
+            "vmla.f32 s18, s2, s10",
+            "vmla.f32 s19, s3, s11",
+            "6:",
+            // ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
+            "vadd.f32 s0, s16, s20",
+            "vadd.f32 s1, s18, s22",
+            "vadd.f32 s2, s17, s21",
+            "vadd.f32 s3, s19, s23",
+            "vadd.f32 s0, s0, s1",
+            "vadd.f32 s2, s2, s3",
+            "vadd.f32 s0, s0, s2",
+            "vstmia {out}!, {{s0}}",
+            "subs {rows}, {rows}, #1",
+            "bne 2b",
+            z = in(reg) ZERO.as_ptr(),
+            pre = in(reg) pre,
+            n8 = in(reg) n8,
+            half = in(reg) half,
+            w = inout(reg) w => _,
+            out = inout(reg) out => _,
+            rows = inout(reg) n_out => _,
+            p = out(reg) _,
+            k = out(reg) _,
+            out("s0") _,
+            out("s1") _,
+            out("s2") _,
+            out("s3") _,
+            out("s4") _,
+            out("s5") _,
+            out("s6") _,
+            out("s7") _,
+            out("s8") _,
+            out("s9") _,
+            out("s10") _,
+            out("s11") _,
+            out("s12") _,
+            out("s13") _,
+            out("s14") _,
+            out("s15") _,
+            out("s16") _,
+            out("s17") _,
+            out("s18") _,
+            out("s19") _,
+            out("s20") _,
+            out("s21") _,
+            out("s22") _,
+            out("s23") _,
+            options(nostack),
+        );
+    }
+}
+
+/// ABCD_lr on one group of four synapses. Registers: s0–s3 pre, s4–s7 the rule's sum, s8–s11
+/// c1 then c3, s12–s15 c2 then w, s16–s19 c4, s20 post.
+macro_rules! abcd_lr4 {
+    () => {
+        concat!(
+            "vldmia {p}!, {{s0-s3}}\n",
+            "vldmia {c0}!, {{s4-s7}}\n",
+            "vldmia {c1}!, {{s8-s11}}\n",
+            "vldmia {c2}!, {{s12-s15}}\n",
+            "vldmia {c4}!, {{s16-s19}}\n",
+            // t = c0·pre
+            "vmul.f32 s4, s4, s0\n",
+            "vmul.f32 s5, s5, s1\n",
+            "vmul.f32 s6, s6, s2\n",
+            "vmul.f32 s7, s7, s3\n",
+            // t = t·post
+            "vmul.f32 s4, s4, s20\n",
+            "vmul.f32 s5, s5, s20\n",
+            "vmul.f32 s6, s6, s20\n",
+            "vmul.f32 s7, s7, s20\n",
+            // t = t + c1·pre
+            "vmla.f32 s4, s8, s0\n",
+            "vmla.f32 s5, s9, s1\n",
+            "vmla.f32 s6, s10, s2\n",
+            "vmla.f32 s7, s11, s3\n",
+            // t = t + c2·post
+            "vmla.f32 s4, s12, s20\n",
+            "vmla.f32 s5, s13, s20\n",
+            "vmla.f32 s6, s14, s20\n",
+            "vmla.f32 s7, s15, s20\n",
+            // t = t + c4
+            "vadd.f32 s4, s4, s16\n",
+            "vadd.f32 s5, s5, s17\n",
+            "vadd.f32 s6, s6, s18\n",
+            "vadd.f32 s7, s7, s19\n",
+            // w = w + c3·t
+            "vldmia {c3}!, {{s8-s11}}\n",
+            "vldmia {w}, {{s12-s15}}\n",
+            "vmla.f32 s12, s8, s4\n",
+            "vmla.f32 s13, s9, s5\n",
+            "vmla.f32 s14, s10, s6\n",
+            "vmla.f32 s15, s11, s7\n",
+            "vstmia {w}!, {{s12-s15}}\n",
+        )
+    };
+}
+
+/// The ABCD_lr update of every row, `post[j]` the row's postsynaptic activity.
+///
+/// # Safety
+/// `w` writable for `plane = n_out·n_in` floats, five coefficient planes of `plane` floats
+/// from `c`, `pre` readable for `n_in`, `post` for `n_out`; `n_in` a non-zero multiple of 4,
+/// `n_out > 0`.
+#[inline(always)]
+unsafe fn update_abcd_lr(
+    w: *mut f32,
+    c: *const f32,
+    plane: usize,
+    pre: *const f32,
+    post: *const f32,
+    n_in: usize,
+) {
+    // SAFETY: the five planes, the end of the weights and of the inputs are inside the buffers.
+    let (c, wend, pend) = unsafe { ([0, 1, 2, 3, 4].map(|k| c.add(k * plane)), w.add(plane), pre.add(n_in)) };
+    // Groups of four per row, in pairs; an odd count does one group first. The pointers run on
+    // from row to row; `p` restarts at `pre`.
+    macro_rules! rows {
+        ($($lead:expr),*) => {
             asm!(
-                "vldmia {acc}, {{s16-s23}}",
-                "cmp {n8}, #0",
-                "beq 3f",
                 "2:",
-                "vldmia {w}!, {{s0-s7}}",
-                "vldmia {p}!, {{s8-s15}}",
-                "vmla.f32 s16, s0, s8",
-                "vmla.f32 s17, s1, s9",
-                "vmla.f32 s18, s2, s10",
-                "vmla.f32 s19, s3, s11",
-                "vmla.f32 s20, s4, s12",
-                "vmla.f32 s21, s5, s13",
-                "vmla.f32 s22, s6, s14",
-                "vmla.f32 s23, s7, s15",
-                "subs {n8}, {n8}, #1",
-                "bne 2b",
+                "vldmia {post}!, {{s20}}",
+                "mov {p}, {pre}",
+                $($lead,)*
                 "3:",
-                "cmp {half}, #0",
-                "beq 4f",
-                "vldmia {w}!, {{s0-s3}}",
-                "vldmia {p}!, {{s8-s11}}",
-                "vmla.f32 s16, s0, s8",
-                "vmla.f32 s17, s1, s9",
-                "vmla.f32 s18, s2, s10",
-                "vmla.f32 s19, s3, s11",
+                abcd_lr4!(),
+                abcd_lr4!(),
+                "cmp {p}, {pend}",
+                "bne 3b",
                 "4:",
-                "vstmia {acc}, {{s16-s23}}",
-                acc = in(reg) acc.as_mut_ptr(),
-                w = inout(reg) row => _,
-                p = inout(reg) pre => _,
-                n8 = inout(reg) n8 => _,
-                half = in(reg) half as u32,
+                "cmp {w}, {wend}",
+                "bne 2b",
+                pre = in(reg) pre,
+                pend = in(reg) pend,
+                wend = in(reg) wend,
+                post = inout(reg) post => _,
+                w = inout(reg) w => _,
+                c0 = inout(reg) c[0] => _,
+                c1 = inout(reg) c[1] => _,
+                c2 = inout(reg) c[2] => _,
+                c3 = inout(reg) c[3] => _,
+                c4 = inout(reg) c[4] => _,
+                p = out(reg) _,
                 out("s0") _,
                 out("s1") _,
                 out("s2") _,
@@ -97,130 +303,17 @@ impl Assist for Vfp {
                 out("s18") _,
                 out("s19") _,
                 out("s20") _,
-                out("s21") _,
-                out("s22") _,
-                out("s23") _,
                 options(nostack),
-            );
-        }
-        n8 * W + if half { 4 } else { 0 }
+            )
+        };
     }
-
-    #[inline(always)]
-    unsafe fn update<R: RuleFn, const NORM: bool>(
-        row: *mut f32,
-        crow: *const f32,
-        plane: usize,
-        pre: *const f32,
-        post: f32,
-        n_in: usize,
-    ) -> usize {
-        if NORM || !matches!(R::KIND, Some(RuleKind::ABCDLr)) {
-            return 0;
+    // SAFETY: reads pre, post and the five planes and reads and writes the weights, each
+    // within the spans above; only the declared registers change.
+    unsafe {
+        if (n_in / 4) % 2 == 1 {
+            rows!(abcd_lr4!(), "cmp {p}, {pend}", "beq 4f");
+        } else {
+            rows!();
         }
-        let groups = n_in / 4;
-        if groups == 0 {
-            return 0;
-        }
-        // SAFETY: five coefficient planes (ABCD_lr), each readable for n_in floats from crow.
-        let c = unsafe { [0, 1, 2, 3, 4].map(|k| crow.add(k * plane)) };
-        // Registers: s0–s3 pre, s4–s7 the rule's sum, s8–s11 c1 then c3, s12–s15 c2 then w,
-        // s16–s19 c4, s20 post. Groups of four synapses; pairs of groups per loop turn, an odd
-        // group first. `lsrs` leaves C = the odd bit and Z = (no pairs); VFP arithmetic and
-        // transfers do not touch the APSR flags.
-        macro_rules! abcd_lr {
-            ($($group:literal),*) => {
-                asm!(
-                    "vmov s20, {post}",
-                    "lsrs {n}, {n}, #1",
-                    "bcc 2f",
-                    $($group,)*
-                    "2:",
-                    "beq 4f",
-                    "3:",
-                    $($group,)*
-                    $($group,)*
-                    "subs {n}, {n}, #1",
-                    "bne 3b",
-                    "4:",
-                    n = inout(reg) groups => _,
-                    p = inout(reg) pre => _,
-                    w = inout(reg) row => _,
-                    c0 = inout(reg) c[0] => _,
-                    c1 = inout(reg) c[1] => _,
-                    c2 = inout(reg) c[2] => _,
-                    c3 = inout(reg) c[3] => _,
-                    c4 = inout(reg) c[4] => _,
-                    post = in(reg) post.to_bits(),
-                    out("s0") _,
-                    out("s1") _,
-                    out("s2") _,
-                    out("s3") _,
-                    out("s4") _,
-                    out("s5") _,
-                    out("s6") _,
-                    out("s7") _,
-                    out("s8") _,
-                    out("s9") _,
-                    out("s10") _,
-                    out("s11") _,
-                    out("s12") _,
-                    out("s13") _,
-                    out("s14") _,
-                    out("s15") _,
-                    out("s16") _,
-                    out("s17") _,
-                    out("s18") _,
-                    out("s19") _,
-                    out("s20") _,
-                    options(nostack),
-                )
-            };
-        }
-        // SAFETY: reads pre, the five planes and the row for 4·groups ≤ n_in floats and writes
-        // the same span of the row; only the declared registers are written.
-        unsafe {
-            abcd_lr!(
-                "vldmia {p}!, {{s0-s3}}",
-                "vldmia {c0}!, {{s4-s7}}",
-                "vldmia {c1}!, {{s8-s11}}",
-                "vldmia {c2}!, {{s12-s15}}",
-                "vldmia {c4}!, {{s16-s19}}",
-                // t = c0·pre
-                "vmul.f32 s4, s4, s0",
-                "vmul.f32 s5, s5, s1",
-                "vmul.f32 s6, s6, s2",
-                "vmul.f32 s7, s7, s3",
-                // t = t·post
-                "vmul.f32 s4, s4, s20",
-                "vmul.f32 s5, s5, s20",
-                "vmul.f32 s6, s6, s20",
-                "vmul.f32 s7, s7, s20",
-                // t = t + c1·pre
-                "vmla.f32 s4, s8, s0",
-                "vmla.f32 s5, s9, s1",
-                "vmla.f32 s6, s10, s2",
-                "vmla.f32 s7, s11, s3",
-                // t = t + c2·post
-                "vmla.f32 s4, s12, s20",
-                "vmla.f32 s5, s13, s20",
-                "vmla.f32 s6, s14, s20",
-                "vmla.f32 s7, s15, s20",
-                // t = t + c4
-                "vadd.f32 s4, s4, s16",
-                "vadd.f32 s5, s5, s17",
-                "vadd.f32 s6, s6, s18",
-                "vadd.f32 s7, s7, s19",
-                // w = w + c3·t
-                "vldmia {c3}!, {{s8-s11}}",
-                "vldmia {w}, {{s12-s15}}",
-                "vmla.f32 s12, s8, s4",
-                "vmla.f32 s13, s9, s5",
-                "vmla.f32 s14, s10, s6",
-                "vmla.f32 s15, s11, s7",
-                "vstmia {w}!, {{s12-s15}}"
-            );
-        }
-        groups * 4
     }
 }
