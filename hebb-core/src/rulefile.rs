@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::init::WeightInit;
-use crate::network::shape_mismatch;
+use crate::kernel::Kernel;
+use crate::network::{Config, shape_mismatch};
 use crate::rule::RuleKind;
 use crate::table::{RuleTable, Sizes, n_coefficients};
 
@@ -124,6 +125,12 @@ impl Header<'_> {
     /// Output activation.
     pub fn output_activation(&self) -> Result<Activation> {
         Activation::from_code(self.output).ok_or(Error::InvalidField("output"))
+    }
+
+    /// The network configuration the rule was trained with — output activation and weight
+    /// normalisation — on the portable kernel (see [`Config::with_best_kernel`]).
+    pub fn config(&self) -> Result<Config> {
+        Ok(Config { output: self.output_activation()?, normalize: self.normalize, kernel: Kernel::Portable })
     }
 
     /// Weight initialisation.

@@ -111,7 +111,11 @@ fn main() -> ! {
     // returns, and no interrupt handler touches NET, so this is the only reference to it for
     // the life of the program.
     let slot = unsafe { &mut *net_ptr };
-    let net = AntNet::init_in_place(slot, Config::ANT.with_best_kernel());
+    let loaded = rule::load();
+    // Without a valid rule every request but Timing is answered NoRule; the network is still
+    // initialised so its memory is defined.
+    let config = loaded.as_ref().map_or(Config::ANT, |l| l.config);
+    let net = AntNet::init_in_place(slot, config);
 
     // SAFETY: the only use of the core peripherals in the program; SYST is moved into Clock.
     let core = unsafe { cortex_m::Peripherals::steal() };
@@ -119,7 +123,6 @@ fn main() -> ! {
     let calibration = clock.calibrate();
 
     let mut uart = Usart1::new();
-    let loaded = rule::load();
     let rule_status = match &loaded {
         Ok(_) => 0,
         Err(e) => u8::try_from(frame::core_error_number(e)).unwrap_or(u8::MAX),

@@ -1,7 +1,7 @@
 //! The rule file in flash, placed by `build.rs` from `HEBB_RULE`.
 
 use hebb_core::rulefile::RuleFile;
-use hebb_core::{AntNet, Error, RuleTable, WeightInit};
+use hebb_core::{AntNet, Config, Error, RuleTable, WeightInit};
 
 #[repr(C, align(4))]
 struct Aligned<B: ?Sized>(B);
@@ -14,13 +14,16 @@ pub struct Loaded {
     pub table: RuleTable<'static>,
     pub init: WeightInit,
     pub init_weights: &'static [f32],
+    /// Output activation and normalisation from the header, on the fastest kernel.
+    pub config: Config,
 }
 
-/// Parses and checks the flashed rule file (magic, version, CRC, sizes).
+/// Parses and checks the flashed rule file (magic, version, CRC, sizes, header fields).
 pub fn load() -> Result<Loaded, Error> {
     let file = RuleFile::parse(&RULE_FILE.0)?;
     let table = file.rule_table(AntNet::SIZES)?;
     let init = file.header().weight_init()?;
+    let config = file.header().config()?.with_best_kernel();
     let init_weights = file.init_weights()?;
     if init == WeightInit::Coevolve && init_weights.len() != AntNet::N_SYNAPSES {
         return Err(Error::Length {
@@ -29,5 +32,5 @@ pub fn load() -> Result<Loaded, Error> {
             got: init_weights.len(),
         });
     }
-    Ok(Loaded { table, init, init_weights })
+    Ok(Loaded { table, init, init_weights, config })
 }

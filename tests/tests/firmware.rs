@@ -13,7 +13,7 @@ use std::process::Command;
 
 use hebb_core::frame::{ErrorCode, MAX_ENCODED, OBS_LEN, Reply, Request, Timing};
 use hebb_core::rulefile::{self, Header, RuleFile};
-use hebb_core::{AntNet, Config, Kernel, RuleTable, WeightInit};
+use hebb_core::{Activation, AntNet, Config, Kernel, RuleKind, RuleTable, WeightInit};
 use hebb_train::hil;
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -27,9 +27,16 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
-/// An untrained ABCD_lr rule file: coefficients 0.1·N(0, 1) from `seed`.
-fn rule_file(seed: u64) -> Vec<u8> {
-    let header = Header::untrained_ant(seed);
+/// An untrained rule file for the ant network: coefficients 0.1·N(0, 1) from `seed`, with the
+/// given rule, normalisation and output activation.
+fn rule_file(seed: u64, rule: RuleKind, normalize: bool, output: Activation) -> Vec<u8> {
+    let header = Header {
+        rule: rule.code(),
+        normalize,
+        output: output as u8,
+        n_coefficients: hebb_core::n_coefficients(rule, AntNet::SIZES) as u32,
+        ..Header::untrained_ant(seed)
+    };
     let mut coeffs = vec![0.0f32; header.n_coefficients as usize];
     hebb_core::init::fill_normal(&mut Xoshiro256PlusPlus::seed_from_u64(seed), 0.1, &mut coeffs);
     let mut out = vec![0u8; rulefile::encoded_len(&header).unwrap()];
@@ -92,11 +99,11 @@ struct Desktop {
 }
 
 impl Desktop {
-    fn new() -> Desktop {
+    fn new(config: Config) -> Desktop {
         let nets = [Kernel::Portable, Kernel::Avx2]
             .into_iter()
             .filter(|k| k.is_supported())
-            .map(|k| (k, Box::new(AntNet::new(Config { kernel: k, ..Config::ANT }))))
+            .map(|k| (k, Box::new(AntNet::new(Config { kernel: k, ..config }))))
             .collect();
         Desktop { nets }
     }
@@ -138,16 +145,25 @@ fn firmware_matches_desktop_bit_for_bit() {
              desktop/firmware parity test, or set HEBB_SKIP_QEMU=1 to skip it explicitly"
         );
     }
+    // One after the other: both builds write the same firmware ELF.
+    // ABCD_lr without normalisation: the quadruped's configuration, the kernel's assembly update.
+    parity("abcd-lr", &rule_file(RULE_SEED, RuleKind::ABCDLr, false, Activation::Tanh), true);
+    // ABC with normalisation and raw outputs: the assembly forward pass with the portable
+    // update and normalisation, and the header's configuration honoured by the firmware.
+    parity("abc-norm", &rule_file(RULE_SEED + 1, RuleKind::ABC, true, Activation::Identity), false);
+}
 
+/// Builds the firmware with `bytes` as its rule, drives it for `STEPS` steps (with bad requests
+/// in between if `bad_requests`) and checks every action against the desktop kernels.
+fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
     // Rule file: written only when its content changes, so the firmware build stays cached.
-    let bytes = rule_file(RULE_SEED);
     let dir = repo_root().join("hebb-mcu/target/parity");
     std::fs::create_dir_all(&dir).unwrap();
-    let rule_path = dir.join("rule.hebb");
-    if std::fs::read(&rule_path).ok().as_deref() != Some(&bytes[..]) {
-        std::fs::write(&rule_path, &bytes).unwrap();
+    let rule_path = dir.join(format!("{name}.hebb"));
+    if std::fs::read(&rule_path).ok().as_deref() != Some(bytes) {
+        std::fs::write(&rule_path, bytes).unwrap();
     }
-    let file = RuleFile::parse(&bytes).unwrap();
+    let file = RuleFile::parse(bytes).unwrap();
     let mut coeffs = vec![0.0f32; file.header().n_coefficients as usize];
     file.copy_coefficients(&mut coeffs).unwrap();
     let table = RuleTable::new(file.header().rule_kind().unwrap(), AntNet::SIZES, &coeffs).unwrap();
@@ -155,12 +171,11 @@ fn firmware_matches_desktop_bit_for_bit() {
     let elf = build_firmware(&rule_path);
     let (mcu, ready) = hil::Mcu::boot(&elf).unwrap_or_else(|e| panic!("{e}"));
     let mut mcu = Mcu(mcu);
-    let mut desk = Desktop::new();
+    let mut desk = Desktop::new(file.header().config().unwrap());
     eprintln!(
-        "firmware parity against desktop kernels {:?}",
+        "firmware parity ({name}) against desktop kernels {:?}",
         desk.nets.iter().map(|n| n.0).collect::<Vec<_>>()
     );
-
     match ready {
         Reply::Ready { rule_status: 0, n_synapses } => assert_eq!(n_synapses as usize, AntNet::N_SYNAPSES),
         other => panic!("boot: expected Ready with a loaded rule, got {other:?}"),
@@ -174,6 +189,7 @@ fn firmware_matches_desktop_bit_for_bit() {
     for t in 0..STEPS {
         let obs = observation(&mut rng, t);
         match t {
+            _ if !bad_requests => {}
             // A corrupted step frame: one flipped bit in the payload.
             60 => {
                 let mut buf = [0u8; MAX_ENCODED];
@@ -224,7 +240,9 @@ fn firmware_matches_desktop_bit_for_bit() {
         let reply = mcu.request(&Request::Step { obs });
         desk.check(&table, &obs, &reply, t);
     }
-    assert_eq!(errors_seen, 4, "every bad request must have been answered with an error");
+    if bad_requests {
+        assert_eq!(errors_seen, 4, "every bad request must have been answered with an error");
+    }
     assert!(desk.weights_equal(), "desktop kernels diverged in their weights");
 
     let Reply::Timing(Timing { step_ticks, calib_ticks, calib_instructions, stack_peak_bytes }) =
@@ -239,7 +257,7 @@ fn firmware_matches_desktop_bit_for_bit() {
     );
     let instructions = step_ticks as f64 * calib_instructions as f64 / calib_ticks as f64;
     eprintln!(
-        "firmware: {STEPS} steps bit-identical; last step {step_ticks} SysTick ticks ≈ {instructions:.0} instructions \
+        "firmware ({name}): {STEPS} steps bit-identical; last step {step_ticks} SysTick ticks ≈ {instructions:.0} instructions \
          = {:.2} per synapse (calibration {calib_instructions} instructions / {calib_ticks} ticks); peak stack {stack_peak_bytes} bytes",
         instructions / AntNet::N_SYNAPSES as f64
     );
