@@ -111,7 +111,7 @@ macro_rules! dot8 {
 #[inline(always)]
 unsafe fn forward(w: *const f32, pre: *const f32, out: *mut f32, n_in: usize, n_out: usize) {
     let n8 = n_in / W;
-    let half = u32::from(n_in % W != 0); // then exactly 4 inputs are left
+    let half = u32::from(!n_in.is_multiple_of(W)); // then exactly 4 inputs are left
     // SAFETY: reads n_out rows of n_in weights (the pointer runs on from row to row), n_in
     // inputs per row and ZERO; writes n_out sums; only the declared registers change.
     unsafe {
@@ -310,7 +310,7 @@ unsafe fn update_abcd_lr(
     // SAFETY: reads pre, post and the five planes and reads and writes the weights, each
     // within the spans above; only the declared registers change.
     unsafe {
-        if (n_in / 4) % 2 == 1 {
+        if !(n_in / 4).is_multiple_of(2) {
             rows!(abcd_lr4!(), "cmp {p}, {pend}", "beq 4f");
         } else {
             rows!();
