@@ -51,4 +51,4 @@ pub use init::WeightInit;
 pub use kernel::Kernel;
 pub use network::{AntNet, CarHead, Config, Network};
 pub use rule::RuleKind;
-pub use table::{RuleTable, Sizes, n_coefficients, n_synapses};
+pub use table::{Coefficients, RuleTable, Sizes, n_coefficients, n_synapses, widen_f16};

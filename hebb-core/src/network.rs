@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::init::{self, WeightInit};
 use crate::kernel::{self, Kernel, LayerIo};
 use crate::rule::RuleKind;
-use crate::table::{RuleTable, Sizes};
+use crate::table::{Coefficients, RuleTable, Sizes};
 
 /// How a network computes, apart from its sizes and its rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -126,7 +126,7 @@ impl<const I: usize, const H1: usize, const H2: usize, const O: usize> Network<I
             return Err(shape_mismatch(Self::SIZES, t.sizes()));
         }
         let rule: Option<RuleKind> = rules.map(|t| t.rule());
-        let c = |l: usize| rules.map_or(&[][..], |t| t.layer(l));
+        let c = |l: usize| rules.map_or(Coefficients::F32(&[]), |t| t.layer(l));
         let Config { output, normalize, kernel } = self.config;
         let ok = kernel::layer_step(
             kernel,

@@ -7,8 +7,10 @@
 //! 6       2     header length H, u16 little-endian
 //! 8       H     header, postcard-encoded [`Header`]
 //! 8+H     0..3  zero padding to a multiple of 4 bytes
-//! P       4·n   coefficients, f32 little-endian, in-memory layout (see `table`)
+//! P       4·n   coefficients, f32 little-endian, in-memory layout (see `table`) —
+//!               or, with `Encoding::F16`, 2·n bytes of IEEE half precision, zero-padded to 4
 //! …       4·m   CNN weights (if any), f32 little-endian
+//! …       4·k   coevolved initial weights (if any), f32 little-endian
 //! end-4   4     CRC-32 (ISO-HDLC, as zlib/PNG) of every byte before it
 //! ```
 //!
@@ -16,6 +18,13 @@
 //! and then hands out the coefficients as a borrowed `&[f32]` straight from the input bytes
 //! (zero-copy) when the input is 4-byte aligned on a little-endian target, or copies them into
 //! a caller buffer otherwise ([`RuleFile::copy_coefficients`]).
+//!
+//! **Half-precision coefficients** ([`Encoding::F16`]) halve the flash a rule takes and the
+//! coefficient traffic of a step. The rule such a file describes is its coefficients widened to
+//! `f32` (exact); every kernel computes exactly that, the Cortex-M4F one converting as it loads
+//! (see `README.md` for the error rounding to half precision adds to actions). Coefficients
+//! outside the finite half-precision range are refused when writing, and non-finite values when
+//! reading.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +34,7 @@ use crate::init::WeightInit;
 use crate::kernel::Kernel;
 use crate::network::{Config, shape_mismatch};
 use crate::rule::RuleKind;
-use crate::table::{RuleTable, Sizes, n_coefficients};
+use crate::table::{Coefficients, RuleTable, Sizes, n_coefficients, widen_f16};
 
 /// The four magic bytes.
 pub const MAGIC: [u8; 4] = *b"HEBB";
@@ -50,6 +59,19 @@ pub enum ActionMap {
 pub enum Encoding {
     /// IEEE-754 single precision, little-endian.
     F32,
+    /// IEEE-754 half precision (binary16), little-endian: half the size, about 3 significant
+    /// digits (relative rounding error ≤ 2⁻¹¹ for |c| ≥ 6.1e-5).
+    F16,
+}
+
+impl Encoding {
+    /// Bytes per coefficient.
+    pub const fn bytes(self) -> usize {
+        match self {
+            Encoding::F32 => 4,
+            Encoding::F16 => 2,
+        }
+    }
 }
 
 /// Everything about a rule file except its payload.
@@ -143,8 +165,18 @@ impl Header<'_> {
         }
     }
 
-    fn payload_floats(&self) -> usize {
-        self.n_coefficients as usize + self.n_cnn_weights as usize + self.n_init_weights as usize
+    /// Bytes of the coefficient block (padded to a multiple of 4); saturates on absurd
+    /// counts, which [`payload_bytes`](Self::payload_bytes) then refuses.
+    fn coefficient_bytes(&self) -> usize {
+        (self.n_coefficients as usize).saturating_mul(self.encoding.bytes()).saturating_add(3) & !3
+    }
+
+    /// Bytes of the whole payload.
+    fn payload_bytes(&self) -> Option<usize> {
+        let floats = (self.n_cnn_weights as usize).checked_add(self.n_init_weights as usize)?;
+        let coefficients =
+            (self.n_coefficients as usize).checked_mul(self.encoding.bytes())?.checked_add(3)? & !3;
+        floats.checked_mul(4)?.checked_add(coefficients)
     }
 
     fn validate(&self) -> Result<()> {
@@ -217,7 +249,7 @@ impl<'a> RuleFile<'a> {
             postcard::from_bytes(&bytes[PREFIX..PREFIX + hlen]).map_err(|_| Error::InvalidField("header"))?;
         header.validate()?;
         let payload = &bytes[start..body_end];
-        let want = header.payload_floats().checked_mul(4).ok_or(Error::InvalidField("lengths"))?;
+        let want = header.payload_bytes().ok_or(Error::InvalidField("lengths"))?;
         if payload.len() != want {
             return if payload.len() < want {
                 Err(Error::Truncated)
@@ -225,7 +257,11 @@ impl<'a> RuleFile<'a> {
                 Err(Error::InvalidField("lengths"))
             };
         }
-        Ok(RuleFile { header, payload })
+        let file = RuleFile { header, payload };
+        if header.encoding == Encoding::F16 && file.halves().any(|h| h & 0x7c00 == 0x7c00) {
+            return Err(Error::InvalidField("coefficients (f16 infinity or NaN)"));
+        }
+        Ok(file)
     }
 
     /// The header.
@@ -241,56 +277,108 @@ impl<'a> RuleFile<'a> {
         Ok(())
     }
 
-    fn floats(&self, from: usize, n: usize) -> Result<&'a [f32]> {
+    /// `n` f32 values starting `from_bytes` into the payload, zero-copy.
+    fn floats(&self, from_bytes: usize, n: usize) -> Result<&'a [f32]> {
         if cfg!(target_endian = "big") {
             return Err(Error::Misaligned);
         }
-        bytemuck::try_cast_slice(&self.payload[from * 4..(from + n) * 4]).map_err(|_| Error::Misaligned)
+        let bytes = self.payload.get(from_bytes..from_bytes + 4 * n).ok_or(Error::Truncated)?;
+        bytemuck::try_cast_slice(bytes).map_err(|_| Error::Misaligned)
     }
 
-    /// Zero-copy view of the coefficients (little-endian targets, 4-byte aligned input).
+    /// The half-precision coefficients' bit patterns, read byte-wise (any alignment).
+    fn halves(&self) -> impl Iterator<Item = u16> + 'a {
+        let n = if self.header.encoding == Encoding::F16 { self.header.n_coefficients as usize } else { 0 };
+        self.payload.as_chunks::<2>().0.iter().take(n).map(|&b| u16::from_le_bytes(b))
+    }
+
+    /// Zero-copy view of `f32` coefficients (little-endian targets, 4-byte aligned input). A
+    /// half-precision file gives [`Error::InvalidField`]`("encoding")`: use
+    /// [`rule_table`](Self::rule_table) or [`copy_coefficients`](Self::copy_coefficients).
     pub fn coefficients(&self) -> Result<&'a [f32]> {
+        if self.header.encoding != Encoding::F32 {
+            return Err(Error::InvalidField("encoding"));
+        }
         self.floats(0, self.header.n_coefficients as usize)
     }
 
-    /// Zero-copy [`RuleTable`] for a network of sizes `sizes`.
+    /// Zero-copy view of the coefficients in their stored encoding (little-endian targets,
+    /// input aligned for it).
+    pub fn coefficient_view(&self) -> Result<Coefficients<'a>> {
+        match self.header.encoding {
+            Encoding::F32 => self.coefficients().map(Coefficients::F32),
+            Encoding::F16 => {
+                if cfg!(target_endian = "big") {
+                    return Err(Error::Misaligned);
+                }
+                let n = self.header.n_coefficients as usize;
+                let bytes = self.payload.get(..2 * n).ok_or(Error::Truncated)?;
+                bytemuck::try_cast_slice(bytes).map(Coefficients::F16).map_err(|_| Error::Misaligned)
+            }
+        }
+    }
+
+    /// Zero-copy [`RuleTable`] for a network of sizes `sizes`, in the stored encoding.
     pub fn rule_table(&self, sizes: Sizes) -> Result<RuleTable<'a>> {
         self.expect_sizes(sizes)?;
-        RuleTable::new(self.header.rule_kind()?, sizes, self.coefficients()?)
+        RuleTable::from_coefficients(self.header.rule_kind()?, sizes, self.coefficient_view()?)
     }
 
     /// Zero-copy view of the CNN weights (empty if none).
     pub fn cnn_weights(&self) -> Result<&'a [f32]> {
-        self.floats(self.header.n_coefficients as usize, self.header.n_cnn_weights as usize)
+        self.floats(self.header.coefficient_bytes(), self.header.n_cnn_weights as usize)
     }
 
     /// Zero-copy view of the coevolved initial weights (empty if none).
     pub fn init_weights(&self) -> Result<&'a [f32]> {
-        let from = self.header.n_coefficients as usize + self.header.n_cnn_weights as usize;
+        let from = self.header.coefficient_bytes() + 4 * self.header.n_cnn_weights as usize;
         self.floats(from, self.header.n_init_weights as usize)
     }
 
-    /// Copies the coefficients into `dst` (any alignment, any endianness).
+    /// Copies the coefficients into `dst` as `f32` (half precision widened exactly; any
+    /// alignment, any endianness).
     pub fn copy_coefficients(&self, dst: &mut [f32]) -> Result<()> {
         let n = self.header.n_coefficients as usize;
         if dst.len() != n {
             return Err(Error::Length { what: "coefficient buffer", expected: n, got: dst.len() });
         }
-        for (d, b) in dst.iter_mut().zip(self.payload.chunks_exact(4)) {
-            *d = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        match self.header.encoding {
+            Encoding::F32 => {
+                for (d, b) in dst.iter_mut().zip(self.payload.chunks_exact(4)) {
+                    *d = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                }
+            }
+            Encoding::F16 => {
+                for (d, h) in dst.iter_mut().zip(self.halves()) {
+                    *d = widen_f16(h);
+                }
+            }
         }
         Ok(())
     }
 }
 
+/// `c` rounded to half precision (nearest, ties to even), or an error if it is not finite
+/// there (|c| ≥ 65520, or NaN).
+pub fn to_f16(c: f32) -> Result<u16> {
+    let h = half::f16::from_f32(c).to_bits();
+    if h & 0x7c00 == 0x7c00 {
+        return Err(Error::InvalidField("coefficients (outside the f16 range)"));
+    }
+    Ok(h)
+}
+
 /// Number of bytes [`encode`] writes for this header.
 pub fn encoded_len(header: &Header<'_>) -> Result<usize> {
     let hlen = postcard::experimental::serialized_size(header).map_err(|_| Error::InvalidField("header"))?;
-    Ok(pad4(PREFIX + hlen) + 4 * header.payload_floats() + 4)
+    let payload = header.payload_bytes().ok_or(Error::InvalidField("lengths"))?;
+    Ok(pad4(PREFIX + hlen) + payload + 4)
 }
 
 /// Writes a rule file into `out` (at least [`encoded_len`] bytes) and returns its length.
-/// `cnn` and `init` may be empty; their lengths must match the header.
+/// `cnn` and `init` may be empty; their lengths must match the header. The coefficients are
+/// stored in the header's encoding (rounded to nearest for [`Encoding::F16`], which refuses
+/// values outside its finite range).
 pub fn encode(
     header: &Header<'_>,
     coefficients: &[f32],
@@ -322,7 +410,22 @@ pub fn encode(
     let hlen16 = u16::try_from(hlen).map_err(|_| Error::InvalidField("header"))?;
     out[6..8].copy_from_slice(&hlen16.to_le_bytes());
     let mut pos = pad4(PREFIX + hlen);
-    for v in coefficients.iter().chain(cnn).chain(init) {
+    match header.encoding {
+        Encoding::F32 => {
+            for v in coefficients {
+                out[pos..pos + 4].copy_from_slice(&v.to_le_bytes());
+                pos += 4;
+            }
+        }
+        Encoding::F16 => {
+            for &v in coefficients {
+                out[pos..pos + 2].copy_from_slice(&to_f16(v)?.to_le_bytes());
+                pos += 2;
+            }
+            pos = pad4(pos);
+        }
+    }
+    for v in cnn.iter().chain(init) {
         out[pos..pos + 4].copy_from_slice(&v.to_le_bytes());
         pos += 4;
     }

@@ -22,6 +22,55 @@ pub const fn n_coefficients(rule: RuleKind, s: Sizes) -> usize {
     rule.n_coeffs() * n_synapses(s)
 }
 
+/// A table's coefficients and how they are stored.
+#[derive(Debug, Clone, Copy)]
+pub enum Coefficients<'a> {
+    /// Single precision.
+    F32(&'a [f32]),
+    /// IEEE-754 half-precision bit patterns (rule files with
+    /// [`Encoding::F16`](crate::rulefile::Encoding::F16)). Each value widens exactly to `f32`,
+    /// and a network on such a table computes exactly what it computes on the widened `f32`
+    /// table, on every kernel.
+    F16(&'a [u16]),
+}
+
+impl<'a> Coefficients<'a> {
+    /// Number of coefficients.
+    pub fn len(&self) -> usize {
+        match self {
+            Coefficients::F32(c) => c.len(),
+            Coefficients::F16(c) => c.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Coefficient `i` as `f32` (widened exactly from `f16`).
+    pub fn get(&self, i: usize) -> Option<f32> {
+        match self {
+            Coefficients::F32(c) => c.get(i).copied(),
+            Coefficients::F16(c) => c.get(i).map(|&h| widen_f16(h)),
+        }
+    }
+
+    /// `start..start + len`, or an empty table of the same encoding if out of range.
+    fn range(&self, start: usize, len: usize) -> Coefficients<'a> {
+        match *self {
+            Coefficients::F32(c) => Coefficients::F32(c.get(start..start + len).unwrap_or(&[])),
+            Coefficients::F16(c) => Coefficients::F16(c.get(start..start + len).unwrap_or(&[])),
+        }
+    }
+}
+
+/// The `f32` value of an IEEE-754 half-precision bit pattern (exact).
+#[inline(always)]
+pub fn widen_f16(h: u16) -> f32 {
+    half::f16::from_bits(h).to_f32()
+}
+
 /// A rule and its coefficients for a network of given sizes, borrowed from wherever they live
 /// (flash on a microcontroller, a heap allocation on desktop). Construction checks the length,
 /// so a table that exists is always the right size for its sizes.
@@ -34,12 +83,17 @@ pub const fn n_coefficients(rule: RuleKind, s: Sizes) -> usize {
 pub struct RuleTable<'a> {
     rule: RuleKind,
     sizes: Sizes,
-    data: &'a [f32],
+    data: Coefficients<'a>,
 }
 
 impl<'a> RuleTable<'a> {
     /// Wraps `data` (structure-of-arrays layout, see the module docs).
     pub fn new(rule: RuleKind, sizes: Sizes, data: &'a [f32]) -> Result<Self> {
+        Self::from_coefficients(rule, sizes, Coefficients::F32(data))
+    }
+
+    /// Wraps coefficients in either encoding (structure-of-arrays layout).
+    pub fn from_coefficients(rule: RuleKind, sizes: Sizes, data: Coefficients<'a>) -> Result<Self> {
         let expected = n_coefficients(rule, sizes);
         if data.len() != expected {
             return Err(Error::Length { what: "coefficient table", expected, got: data.len() });
@@ -71,17 +125,17 @@ impl<'a> RuleTable<'a> {
     }
 
     /// All coefficients.
-    pub fn data(&self) -> &'a [f32] {
+    pub fn data(&self) -> Coefficients<'a> {
         self.data
     }
 
     /// The coefficient planes of layer `l` (0, 1 or 2).
-    pub fn layer(&self, l: usize) -> &'a [f32] {
+    pub fn layer(&self, l: usize) -> Coefficients<'a> {
         let (start, len) = layer_span(self.sizes, l, self.rule.n_coeffs());
-        // `get` rather than indexing: the length was checked in `new`, but the optimiser cannot
-        // see that, and the firmware links with a no-panic check. An empty slice is rejected by
-        // the kernel's own length check.
-        self.data.get(start..start + len).unwrap_or(&[])
+        // A checked range rather than indexing: the length was checked in `new`, but the
+        // optimiser cannot see that, and the firmware links with a no-panic check. An empty
+        // slice is rejected by the kernel's own length check.
+        self.data.range(start, len)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Rule files: round trip, every corruption a typed error, no panic on any bytes.
 
 use hebb_core::rulefile::{self, ActionMap, Encoding, Header, RuleFile};
-use hebb_core::{AntNet, Error, RuleKind, n_coefficients};
+use hebb_core::{AntNet, Coefficients, Error, RuleKind, n_coefficients, widen_f16};
 use proptest::prelude::*;
 
 fn header(n_cnn: u32) -> Header<'static> {
@@ -25,8 +25,17 @@ fn header(n_cnn: u32) -> Header<'static> {
 
 /// An encoded file in a 4-byte-aligned buffer.
 fn encoded(n_cnn: u32) -> (Vec<u32>, usize) {
-    let h = header(n_cnn);
-    let coeffs: Vec<f32> = (0..h.n_coefficients).map(|v| v as f32 * 1e-3).collect();
+    encoded_as(header(n_cnn))
+}
+
+/// The test coefficients: `i · 1e-3`.
+fn test_coefficients(n: u32) -> Vec<f32> {
+    (0..n).map(|v| v as f32 * 1e-3).collect()
+}
+
+fn encoded_as(h: Header<'_>) -> (Vec<u32>, usize) {
+    let n_cnn = h.n_cnn_weights;
+    let coeffs = test_coefficients(h.n_coefficients);
     let cnn: Vec<f32> = (0..n_cnn).map(|v| -(v as f32)).collect();
     let len = rulefile::encoded_len(&h).unwrap();
     let mut words = vec![0u32; len.div_ceil(4)];
@@ -43,9 +52,10 @@ fn roundtrip_zero_copy() {
     assert_eq!(f.header(), &header(5));
     let table = f.rule_table(AntNet::SIZES).unwrap();
     assert_eq!(table.rule(), RuleKind::ABCDLr);
-    assert_eq!(table.data()[1000], 1.0);
+    let Coefficients::F32(data) = table.data() else { panic!("an f32 file gives an f32 table") };
+    assert_eq!(data[1000], 1.0);
     // Zero-copy: the slice points into the input.
-    assert!(bytes.as_ptr_range().contains(&(table.data().as_ptr() as *const u8)));
+    assert!(bytes.as_ptr_range().contains(&(data.as_ptr() as *const u8)));
     assert_eq!(f.cnn_weights().unwrap(), &[0.0, -1.0, -2.0, -3.0, -4.0]);
     assert!(f.init_weights().unwrap().is_empty());
     // Misaligned input: the zero-copy view refuses, the copying path works.
@@ -55,7 +65,63 @@ fn roundtrip_zero_copy() {
     assert_eq!(g.coefficients().unwrap_err(), Error::Misaligned);
     let mut out = vec![0.0; header(0).n_coefficients as usize];
     g.copy_coefficients(&mut out).unwrap();
-    assert_eq!(out, table.data());
+    assert_eq!(out, data);
+}
+
+#[test]
+fn half_precision_roundtrip() {
+    let h = Header { encoding: Encoding::F16, ..header(5) };
+    let (words, len) = encoded_as(h);
+    let (_, len32) = encoded(5);
+    // Half the coefficient bytes.
+    assert_eq!(len32 - len, 2 * h.n_coefficients as usize);
+    let bytes = &bytemuck::cast_slice::<u32, u8>(&words)[..len];
+    let f = RuleFile::parse(bytes).unwrap();
+    assert_eq!(f.header(), &h);
+    let want: Vec<f32> =
+        test_coefficients(h.n_coefficients).iter().map(|&c| half::f16::from_f32(c).to_f32()).collect();
+    // Zero-copy half-precision view, in the file.
+    let table = f.rule_table(AntNet::SIZES).unwrap();
+    let Coefficients::F16(halves) = table.data() else { panic!("an f16 file gives an f16 table") };
+    assert!(bytes.as_ptr_range().contains(&(halves.as_ptr() as *const u8)));
+    assert!(halves.iter().zip(&want).all(|(&h, &w)| widen_f16(h).to_bits() == w.to_bits()));
+    assert_eq!(table.data().get(1000), Some(want[1000]));
+    // Widened copies; the f32 view is refused with a clear error.
+    let mut out = vec![0.0; want.len()];
+    f.copy_coefficients(&mut out).unwrap();
+    assert_eq!(out, want);
+    assert_eq!(f.coefficients().unwrap_err(), Error::InvalidField("encoding"));
+    // Rounding error of the test values: relative ≤ 2^-11 above the subnormal range.
+    let exact = test_coefficients(h.n_coefficients);
+    assert!(exact.iter().zip(&want).all(|(a, b)| (a - b).abs() <= a.abs() * 2f32.powi(-11) + 1e-7));
+    // The f32 payload after the coefficients is intact.
+    assert_eq!(f.cnn_weights().unwrap(), &[0.0, -1.0, -2.0, -3.0, -4.0]);
+    // Misaligned input: the zero-copy view refuses, the copying path works.
+    let mut shifted = vec![0u8; len + 1];
+    shifted[1..].copy_from_slice(bytes);
+    let g = RuleFile::parse(&shifted[1..]).unwrap();
+    assert_eq!(g.rule_table(AntNet::SIZES).unwrap_err(), Error::Misaligned);
+    g.copy_coefficients(&mut out).unwrap();
+    assert_eq!(out, want);
+}
+
+#[test]
+fn half_precision_refuses_what_it_cannot_hold() {
+    let h = Header { encoding: Encoding::F16, ..header(0) };
+    let mut coeffs = test_coefficients(h.n_coefficients);
+    coeffs[7] = 70_000.0; // above the largest f16, 65504
+    let mut buf = vec![0u8; rulefile::encoded_len(&h).unwrap()];
+    assert!(matches!(rulefile::encode(&h, &coeffs, &[], &[], &mut buf), Err(Error::InvalidField(_))));
+    coeffs[7] = f32::NAN;
+    assert!(matches!(rulefile::encode(&h, &coeffs, &[], &[], &mut buf), Err(Error::InvalidField(_))));
+    // An infinity smuggled into a file with a valid CRC is refused on reading.
+    let (words, len) = encoded_as(h);
+    let mut b = bytemuck::cast_slice::<u32, u8>(&words)[..len].to_vec();
+    let start = b.len() - 4 - 2 * h.n_coefficients as usize;
+    b[start + 20..start + 22].copy_from_slice(&0x7c00u16.to_le_bytes());
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&b[..len - 4]);
+    b[len - 4..].copy_from_slice(&crc.to_le_bytes());
+    assert!(matches!(RuleFile::parse(&b).unwrap_err(), Error::InvalidField(_)));
 }
 
 #[test]
@@ -104,6 +170,31 @@ proptest! {
         let mut with_magic = b"HEBB\x01\x00".to_vec();
         with_magic.extend_from_slice(&bytes);
         let _ = RuleFile::parse(&with_magic);
+    }
+
+    /// Mutations of the header and lengths of a valid file (either encoding), with the CRC
+    /// made valid again so the decoder goes past it, never panic; an accepted file still gives
+    /// coefficients of the declared count.
+    #[test]
+    fn mutated_headers_with_valid_crc_never_panic(
+        pos in 0usize..120,
+        val in any::<u8>(),
+        f16 in any::<bool>(),
+    ) {
+        let enc = if f16 { Encoding::F16 } else { Encoding::F32 };
+        let (words, len) = encoded_as(Header { encoding: enc, ..header(3) });
+        let mut b = bytemuck::cast_slice::<u32, u8>(&words)[..len].to_vec();
+        b[pos] = val;
+        let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&b[..len - 4]);
+        b[len - 4..].copy_from_slice(&crc.to_le_bytes());
+        if let Ok(f) = RuleFile::parse(&b) {
+            let n = f.header().n_coefficients as usize;
+            let mut out = vec![0.0; n];
+            prop_assert!(f.copy_coefficients(&mut out).is_ok());
+            let _ = f.rule_table(f.header().sizes());
+            let _ = f.cnn_weights();
+            let _ = f.init_weights();
+        }
     }
 
     /// Mutations of a valid file never panic, and any accepted file still yields a table of

@@ -4,7 +4,9 @@
 mod common;
 
 use common::{Xs, close, reference_step, to_memory};
-use hebb_core::{Activation, Config, Kernel, Network, RuleKind, RuleTable, n_coefficients};
+use hebb_core::{
+    Activation, Coefficients, Config, Kernel, Network, RuleKind, RuleTable, n_coefficients, widen_f16,
+};
 
 /// (rule, coefficients, pre, post, expected Δw), worked out by hand.
 const CASES: &[(RuleKind, &[f32], f32, f32, f32)] = &[
@@ -133,6 +135,43 @@ fn kernels_bit_identical_every_rule() {
     check::<28, 128, 64, 8>(Config::ANT);
     check::<11, 9, 7, 5>(Config::CAR);
     check::<3, 1, 8, 1>(Config::ANT);
+}
+
+/// A half-precision table computes exactly what its widened `f32` table computes, on every
+/// kernel this CPU has, for every rule, with and without normalisation.
+#[test]
+fn half_precision_tables_equal_their_widened_f32_tables() {
+    fn check<const I: usize, const H1: usize, const H2: usize, const O: usize>(config: Config) {
+        let sizes = [I, H1, H2, O];
+        for rule in RuleKind::ALL {
+            let mut rng = Xs(7 + rule.code() as u64);
+            let exact = rng.vec(n_coefficients(rule, sizes), 0.5);
+            let halves: Vec<u16> = exact.iter().map(|&c| half::f16::from_f32(c).to_bits()).collect();
+            let widened: Vec<f32> = halves.iter().map(|&h| widen_f16(h)).collect();
+            let t16 = RuleTable::from_coefficients(rule, sizes, Coefficients::F16(&halves)).unwrap();
+            let t32 = RuleTable::new(rule, sizes, &widened).unwrap();
+            let w0 = rng.vec(Network::<I, H1, H2, O>::N_SYNAPSES, 0.1);
+            let kernels = [Kernel::Portable, Kernel::Avx2].into_iter().filter(|k| k.is_supported());
+            for kernel in kernels {
+                let mut a = Box::new(Network::<I, H1, H2, O>::new(Config { kernel, ..config }));
+                let mut b = Box::new(Network::<I, H1, H2, O>::new(Config { kernel, ..config }));
+                a.set_weights(&w0).unwrap();
+                b.set_weights(&w0).unwrap();
+                for _ in 0..10 {
+                    let obs: [f32; I] = rng.vec(I, 3.0).try_into().unwrap();
+                    let oa = *a.step(&t16, &obs).unwrap();
+                    let ob = *b.step(&t32, &obs).unwrap();
+                    assert_eq!(oa.map(f32::to_bits), ob.map(f32::to_bits), "{rule} {kernel:?}");
+                }
+                for l in 0..3 {
+                    let (wa, wb) = (a.weights()[l], b.weights()[l]);
+                    assert!(wa.iter().zip(wb).all(|(x, y)| x.to_bits() == y.to_bits()), "{rule} layer {l}");
+                }
+            }
+        }
+    }
+    check::<28, 128, 64, 8>(Config::ANT);
+    check::<11, 9, 7, 5>(Config::CAR);
 }
 
 #[test]

@@ -2,17 +2,21 @@
 
 use std::path::Path;
 
-use hebb_core::Activation;
+use hebb_core::cnn::Cnn;
 use hebb_core::rulefile::{self, ActionMap, Encoding, Header, RuleFile};
+use hebb_core::{Activation, RuleTable, WeightInit, widen_f16};
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{Error, Result};
-use crate::es::EsState;
+use crate::es::{EsState, derive_seed};
+use crate::eval::evaluate;
 use crate::policy::ActionMapping;
 use crate::run::write_atomic;
 use crate::setup::Setup;
 
-/// Encodes the run's current rule (the ES mean) as a rule file.
-pub fn rule_file_bytes(setup: &Setup, state: &EsState) -> Result<Vec<u8>> {
+/// Encodes the run's current rule (the ES mean) as a rule file with coefficients in `encoding`.
+pub fn rule_file_bytes(setup: &Setup, state: &EsState, encoding: Encoding) -> Result<Vec<u8>> {
     if setup.cfg.static_weights {
         return Err(Error::Config("a static-weight run has no plasticity rule to export".into()));
     }
@@ -30,7 +34,7 @@ pub fn rule_file_bytes(setup: &Setup, state: &EsState) -> Result<Vec<u8>> {
         },
         normalize: setup.normalize,
         init: setup.init as u8,
-        encoding: Encoding::F32,
+        encoding,
         n_coefficients: coeffs.len() as u32,
         n_cnn_weights: cnn.len() as u32,
         n_init_weights: init.len() as u32,
@@ -46,8 +50,114 @@ pub fn rule_file_bytes(setup: &Setup, state: &EsState) -> Result<Vec<u8>> {
 }
 
 /// Writes the rule file atomically.
-pub fn write_rule_file(setup: &Setup, state: &EsState, path: &Path) -> Result<()> {
-    write_atomic(path, &rule_file_bytes(setup, state)?)
+pub fn write_rule_file(setup: &Setup, state: &EsState, path: &Path, encoding: Encoding) -> Result<()> {
+    write_atomic(path, &rule_file_bytes(setup, state, encoding)?)
+}
+
+/// `params` with the rule coefficients rounded to half precision and widened back — exactly
+/// the rule a half-precision rule file carries (CNN and initial weights stay `f32`).
+pub fn f16_params(setup: &Setup, params: &[f32]) -> Result<Vec<f32>> {
+    let n = setup.split(params)?.head.len();
+    let mut out = params.to_vec();
+    for c in &mut out[..n] {
+        *c = widen_f16(rulefile::to_f16(*c)?);
+    }
+    Ok(out)
+}
+
+/// What half-precision coefficients cost a rule, measured (`hebb export --f16` prints it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct F16Report {
+    /// Largest |c − f16(c)| over the coefficients, and the largest |c|.
+    pub max_coefficient_error: f32,
+    /// The largest |c|.
+    pub max_coefficient: f32,
+    /// Steps of the comparison episode.
+    pub steps: usize,
+    /// Largest and mean |Δ| of the network outputs over that episode: two networks from the
+    /// same initial weights fed the same observations (those the `f32` rule's actions produce),
+    /// one with each rule — the error half precision adds to actions, drift of the Hebbian
+    /// weights included.
+    pub max_output_error: f32,
+    /// Mean |Δ| of the outputs.
+    pub mean_output_error: f64,
+    /// Episodes of the closed-loop comparison.
+    pub episodes: usize,
+    /// Mean return of the `f32` and of the half-precision rule over the same episode seeds
+    /// (first variant).
+    pub returns: [f64; 2],
+}
+
+/// Measures [`F16Report`] for `params` on the first variant of `setup`, with episode seeds
+/// from `seed`.
+pub fn f16_report(
+    setup: &Setup,
+    params: &[f32],
+    episodes: usize,
+    seed: u64,
+    threads: usize,
+) -> Result<F16Report> {
+    if setup.cfg.static_weights {
+        return Err(Error::Config("a static-weight run has no plasticity rule to quantise".into()));
+    }
+    let half = f16_params(setup, params)?;
+    let (a, b) = (setup.split(params)?, setup.split(&half)?);
+    let (max_coefficient_error, max_coefficient) = a
+        .head
+        .iter()
+        .zip(b.head)
+        .fold((0.0f32, 0.0f32), |(e, m), (x, y)| (e.max((x - y).abs()), m.max(x.abs())));
+
+    // Open loop on the f32 rule's observations.
+    let variant = setup.variants().into_iter().next().flatten();
+    let mut env = setup.make_env(variant.as_deref())?;
+    let (mut net_a, mut net_b) = (setup.make_net()?, setup.make_net()?);
+    let ep_seed = derive_seed(seed, &[7, 0, 0]);
+    for net in [&mut net_a, &mut net_b] {
+        if setup.init == WeightInit::Coevolve {
+            net.set_weights(a.init)?;
+        } else {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(ep_seed, &[0x1417]));
+            net.reset_weights(setup.init, &mut rng)?;
+        }
+    }
+    let (table_a, table_b) =
+        (RuleTable::new(setup.rule, setup.sizes, a.head)?, RuleTable::new(setup.rule, setup.sizes, b.head)?);
+    let mut cnn = (setup.n_cnn > 0).then(|| Box::new(Cnn::new()));
+    let mut obs = vec![0.0f32; setup.obs_dim];
+    let mut act = Vec::new();
+    env.reset(ep_seed, &mut obs);
+    let (mut steps, mut max_err, mut sum_err, mut n_err) = (0usize, 0.0f32, 0.0f64, 0usize);
+    while steps < crate::episode::MAX_EPISODE_STEPS as usize {
+        let input = match cnn.as_deref_mut() {
+            Some(c) => c.forward(a.cnn, &obs)?.to_vec(),
+            None => obs.clone(),
+        };
+        let out_a = net_a.step(&table_a, &input)?.to_vec();
+        let out_b = net_b.step(&table_b, &input)?;
+        for (x, y) in out_a.iter().zip(out_b) {
+            let d = (x - y).abs();
+            max_err = max_err.max(d);
+            sum_err += d as f64;
+            n_err += 1;
+        }
+        let s = env.step(setup.mapping.map(&out_a, &mut act), &mut obs);
+        steps += 1;
+        if s.done() {
+            break;
+        }
+    }
+    // Closed loop: returns over the same seeds.
+    let ret = |p: &[f32]| -> Result<f64> { Ok(evaluate(setup, p, episodes, seed, threads)?[0].mean()) };
+    Ok(F16Report {
+        max_coefficient_error,
+        max_coefficient,
+        steps,
+        max_output_error: max_err,
+        mean_output_error: sum_err / n_err.max(1) as f64,
+        episodes,
+        returns: [ret(params)?, ret(&half)?],
+    })
 }
 
 /// Reads a rule file into memory, copying it into 4-byte-aligned storage so the zero-copy views
@@ -92,7 +202,8 @@ pub fn describe(path: &Path) -> Result<String> {
     let a = read_rule_file(path)?;
     let f = RuleFile::parse(a.bytes())?;
     let h = f.header();
-    let coeffs = f.coefficients()?;
+    let mut coeffs = vec![0.0f32; h.n_coefficients as usize];
+    f.copy_coefficients(&mut coeffs)?;
     let n = coeffs.len() as f64;
     let mean = coeffs.iter().map(|&v| v as f64).sum::<f64>() / n.max(1.0);
     let std = (coeffs.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n.max(1.0)).sqrt();

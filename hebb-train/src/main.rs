@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use hebb_core::rulefile::Encoding;
 use hebb_train::es::ParamInit;
 use hebb_train::run::{RunDir, files};
 use hebb_train::train::{RunOptions, resume, train_new};
@@ -29,6 +30,16 @@ enum Cmd {
         /// Output file.
         #[arg(long, default_value = "rule.hebb")]
         out: PathBuf,
+        /// Store the coefficients in half precision (half the flash); measures and prints what
+        /// that costs: output error on one episode, mean return over `--check-episodes`.
+        #[arg(long)]
+        f16: bool,
+        /// Episodes of the return comparison for `--f16`.
+        #[arg(long, default_value_t = 5)]
+        check_episodes: usize,
+        /// Threads for `--f16`'s comparison (0: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
     },
     /// Describe a rule file: header, sizes, coefficient statistics.
     Inspect {
@@ -403,12 +414,35 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Export { run, out } => {
+        Cmd::Export { run, out, f16, check_episodes, threads } => {
             let dir = RunDir::open(&run)?;
             let setup = Setup::new(dir.load_config()?)?;
             let ck = dir.load_checkpoint()?;
-            export::write_rule_file(&setup, &ck.state, &out)?;
-            println!("wrote {} (generation {})", out.display(), ck.state.generation);
+            let encoding = if f16 { Encoding::F16 } else { Encoding::F32 };
+            if f16 {
+                let r =
+                    export::f16_report(&setup, &ck.state.params, check_episodes, setup.cfg.seed, threads)?;
+                println!(
+                    "half precision: coefficients |Δ| ≤ {:.2e} (|c| ≤ {:.3}); outputs over a {}-step episode, \
+                     same observations: max |Δ| {:.2e}, mean |Δ| {:.2e}; mean return over {} episodes: \
+                     f32 {:.2}, f16 {:.2}",
+                    r.max_coefficient_error,
+                    r.max_coefficient,
+                    r.steps,
+                    r.max_output_error,
+                    r.mean_output_error,
+                    r.episodes,
+                    r.returns[0],
+                    r.returns[1]
+                );
+            }
+            export::write_rule_file(&setup, &ck.state, &out, encoding)?;
+            let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "wrote {} ({bytes} bytes, {encoding:?}, generation {})",
+                out.display(),
+                ck.state.generation
+            );
             Ok(())
         }
         Cmd::Inspect { file } => {

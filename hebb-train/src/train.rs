@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use hebb_core::rulefile::Encoding;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
@@ -294,7 +295,7 @@ fn train_loop(
     }
     bar.finish();
     if leader && ck.state.generation >= cfg.generations && !cfg.static_weights {
-        export::write_rule_file(setup, &ck.state, &run.file(files::RULE))?;
+        export::write_rule_file(setup, &ck.state, &run.file(files::RULE), Encoding::F32)?;
     }
     Ok(Summary { generations: ck.state.generation, state: ck.state, log })
 }

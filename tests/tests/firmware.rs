@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hebb_core::frame::{ErrorCode, MAX_ENCODED, OBS_LEN, Reply, Request, Timing};
-use hebb_core::rulefile::{self, Header, RuleFile};
+use hebb_core::rulefile::{self, Encoding, Header, RuleFile};
 use hebb_core::{Activation, AntNet, Config, Kernel, RuleKind, RuleTable, WeightInit};
 use hebb_train::hil;
 use rand_core::{Rng, SeedableRng};
@@ -28,12 +28,13 @@ fn repo_root() -> PathBuf {
 }
 
 /// An untrained rule file for the ant network: coefficients 0.1·N(0, 1) from `seed`, with the
-/// given rule, normalisation and output activation.
-fn rule_file(seed: u64, rule: RuleKind, normalize: bool, output: Activation) -> Vec<u8> {
+/// given rule, normalisation, output activation and coefficient encoding.
+fn rule_file(seed: u64, rule: RuleKind, normalize: bool, output: Activation, encoding: Encoding) -> Vec<u8> {
     let header = Header {
         rule: rule.code(),
         normalize,
         output: output as u8,
+        encoding,
         n_coefficients: hebb_core::n_coefficients(rule, AntNet::SIZES) as u32,
         ..Header::untrained_ant(seed)
     };
@@ -147,10 +148,18 @@ fn firmware_matches_desktop_bit_for_bit() {
     }
     // One after the other: both builds write the same firmware ELF.
     // ABCD_lr without normalisation: the quadruped's configuration, the kernel's assembly update.
-    parity("abcd-lr", &rule_file(RULE_SEED, RuleKind::ABCDLr, false, Activation::Tanh), true);
+    parity("abcd-lr", &rule_file(RULE_SEED, RuleKind::ABCDLr, false, Activation::Tanh, Encoding::F32), true);
+    // The same with half-precision coefficients, converted in the firmware's assembly loop; the
+    // desktop runs the widened f32 table.
+    parity(
+        "abcd-lr-f16",
+        &rule_file(RULE_SEED, RuleKind::ABCDLr, false, Activation::Tanh, Encoding::F16),
+        false,
+    );
     // ABC with normalisation and raw outputs: the assembly forward pass with the portable
     // update and normalisation, and the header's configuration honoured by the firmware.
-    parity("abc-norm", &rule_file(RULE_SEED + 1, RuleKind::ABC, true, Activation::Identity), false);
+    let abc = rule_file(RULE_SEED + 1, RuleKind::ABC, true, Activation::Identity, Encoding::F32);
+    parity("abc-norm", &abc, false);
 }
 
 /// Builds the firmware with `bytes` as its rule, drives it for `STEPS` steps (with bad requests

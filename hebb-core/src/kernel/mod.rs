@@ -13,6 +13,7 @@
 
 use crate::activation::Activation;
 use crate::rule::RuleKind;
+use crate::table::Coefficients;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -103,20 +104,21 @@ fn avx2_available() -> bool {
     false
 }
 
-/// One layer's buffers for a step. Lengths are checked by [`LayerIo::check`]; the kernels rely
-/// on them.
-pub(crate) struct LayerIo<'a> {
+/// One layer's buffers for a step. Lengths are checked by [`layer_step`]; the kernels rely
+/// on them. `C` is how the coefficients come: [`Coefficients`] into `layer_step`, a slice of
+/// `f32` or of `f16` bit patterns (`u16`) into the kernels.
+pub(crate) struct LayerIo<'a, C = &'a [f32]> {
     /// Weights `[n_out][n_in]`, row-major.
     pub w: &'a mut [f32],
     /// Coefficient planes `[n_coeffs][n_out][n_in]`, or empty when not plastic.
-    pub c: &'a [f32],
+    pub c: C,
     /// Presynaptic activity, `n_in`.
     pub pre: &'a [f32],
     /// Postsynaptic activity (output of the layer), `n_out`.
     pub post: &'a mut [f32],
 }
 
-impl LayerIo<'_> {
+impl LayerIo<'_, Coefficients<'_>> {
     fn check(&self, rule: Option<RuleKind>) -> bool {
         let n_in = self.pre.len();
         let n_out = self.post.len();
@@ -132,11 +134,15 @@ macro_rules! by_rule {
         use rules::*;
         macro_rules! s {
             ($r:ty) => {
-                if $normalize { $m::step::<$r, true>($io, $act) } else { $m::step::<$r, false>($io, $act) }
+                if $normalize {
+                    $m::step::<$r, true, _>($io, $act)
+                } else {
+                    $m::step::<$r, false, _>($io, $act)
+                }
             };
         }
         match $rule {
-            None => $m::step::<NoRule, false>($io, $act),
+            None => $m::step::<NoRule, false, _>($io, $act),
             Some(RuleKind::A) => s!(RA),
             Some(RuleKind::AD) => s!(RAD),
             Some(RuleKind::ADLr) => s!(RADLr),
@@ -155,7 +161,7 @@ macro_rules! by_rule {
 /// weights by their max |w|. Returns `false` (and does nothing) if the buffer lengths disagree.
 pub(crate) fn layer_step(
     kernel: Kernel,
-    io: LayerIo<'_>,
+    io: LayerIo<'_, Coefficients<'_>>,
     act: Activation,
     rule: Option<RuleKind>,
     normalize: bool,
@@ -163,19 +169,38 @@ pub(crate) fn layer_step(
     if !io.check(rule) {
         return false;
     }
-    match kernel {
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2 if avx2_available() => {
-            // SAFETY: AVX2 is available on this CPU (checked just above) and the buffer
-            // lengths were checked by `io.check`.
-            unsafe { avx2::layer_step(io, act, rule, normalize) }
+    let LayerIo { w, c, pre, post } = io;
+    match c {
+        Coefficients::F32(c) => {
+            let io = LayerIo { w, c, pre, post };
+            match kernel {
+                #[cfg(target_arch = "x86_64")]
+                Kernel::Avx2 if avx2_available() => {
+                    // SAFETY: AVX2 is available on this CPU (checked just above) and the buffer
+                    // lengths were checked by `io.check`.
+                    unsafe { avx2::layer_step(io, act, rule, normalize) }
+                }
+                // SAFETY: the FPv4-SP unit is part of every hard-float ARM target this is
+                // compiled for; lengths were checked.
+                #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+                Kernel::Vfp => unsafe { by_rule!(vfp, io, act, rule, normalize) },
+                // SAFETY: the portable kernel needs no CPU feature; lengths were checked.
+                _ => unsafe { by_rule!(scalar, io, act, rule, normalize) },
+            }
         }
-        // SAFETY: the FPv4-SP unit is part of every hard-float ARM target this is compiled
-        // for; lengths were checked.
-        #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
-        Kernel::Vfp => unsafe { by_rule!(vfp, io, act, rule, normalize) },
-        // SAFETY: the portable kernel needs no CPU feature; lengths were checked.
-        _ => unsafe { by_rule!(scalar, io, act, rule, normalize) },
+        // Half-precision tables: the portable kernel widens each coefficient as it reads it
+        // (the AVX2 kernel takes it too: on the desktop, rule files are widened once on load);
+        // the Cortex-M4F kernel converts in its assembly loop.
+        Coefficients::F16(c) => {
+            let io = LayerIo { w, c, pre, post };
+            match kernel {
+                // SAFETY: as above.
+                #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+                Kernel::Vfp => unsafe { by_rule!(vfp, io, act, rule, normalize) },
+                // SAFETY: as above.
+                _ => unsafe { by_rule!(scalar, io, act, rule, normalize) },
+            }
+        }
     }
     true
 }

@@ -13,6 +13,30 @@ use crate::activation::Activation;
 #[derive(Clone, Copy)]
 pub(crate) struct One(f32);
 
+/// How a coefficient is stored: `f32`, or `f16` bit patterns widened (exactly) as they are read.
+pub(crate) trait Coef: Copy {
+    /// Whether this is the half-precision encoding.
+    #[cfg_attr(not(all(target_arch = "arm", target_abi = "eabihf")), allow(dead_code))]
+    const F16: bool;
+    fn widen(self) -> f32;
+}
+
+impl Coef for f32 {
+    const F16: bool = false;
+    #[inline(always)]
+    fn widen(self) -> f32 {
+        self
+    }
+}
+
+impl Coef for u16 {
+    const F16: bool = true;
+    #[inline(always)]
+    fn widen(self) -> f32 {
+        crate::table::widen_f16(self)
+    }
+}
+
 #[inline(always)]
 fn max(a: f32, b: f32) -> f32 {
     if a > b { a } else { b }
@@ -114,9 +138,9 @@ pub(crate) fn reduce(l: &[f32; W]) -> f32 {
 /// `row` must be writable and `pre` readable for `n_in` floats, and `crow + k·plane` readable
 /// for `n_in` floats for every coefficient plane `k < R::N`.
 #[inline(always)]
-pub(crate) unsafe fn update_row<R: RuleFn, const NORM: bool>(
+pub(crate) unsafe fn update_row<R: RuleFn, const NORM: bool, T: Coef>(
     row: *mut f32,
-    crow: *const f32,
+    crow: *const T,
     plane: usize,
     pre: *const f32,
     post: f32,
@@ -131,13 +155,13 @@ pub(crate) unsafe fn update_row<R: RuleFn, const NORM: bool>(
         let mut i = 0;
         while i < n_in {
             let n = if i + W <= n_in { W } else { n_in - i };
-            let cb: [*const f32; 6] = core::array::from_fn(|k| crow.add(k * plane + i));
+            let cb: [*const T; 6] = core::array::from_fn(|k| crow.add(k * plane + i));
             let pb = pre.add(i);
             let wb = row.add(i);
             let syn = |l: usize, wmax: &mut [f32; W]| {
                 let mut cv = [One(0.0); 6];
                 for (v, p) in cv.iter_mut().zip(cb.iter()).take(R::N) {
-                    *v = One(*p.add(l));
+                    *v = One((*p.add(l)).widen());
                 }
                 let nw = *wb.add(l) + R::delta(&cv, One(*pb.add(l)), post).0;
                 *wb.add(l) = nw;
@@ -186,7 +210,7 @@ pub(crate) unsafe fn normalize(w: *mut f32, len: usize, wmax: &[f32; W]) {
 /// # Safety
 /// `io` lengths must have been checked.
 #[inline(always)]
-pub(crate) unsafe fn step<R: RuleFn, const NORM: bool>(io: LayerIo<'_>, act: Activation) {
+pub(crate) unsafe fn step<R: RuleFn, const NORM: bool, T: Coef>(io: LayerIo<'_, &[T]>, act: Activation) {
     let n_in = io.pre.len();
     let n_out = io.post.len();
     let plane = n_in * n_out;
@@ -201,7 +225,7 @@ pub(crate) unsafe fn step<R: RuleFn, const NORM: bool>(io: LayerIo<'_>, act: Act
             let y = act.apply(dot(row, pre, n_in));
             *io.post.as_mut_ptr().add(j) = y;
             if R::N > 0 {
-                update_row::<R, NORM>(row, c.add(j * n_in), plane, pre, y, n_in, &mut wmax);
+                update_row::<R, NORM, T>(row, c.add(j * n_in), plane, pre, y, n_in, &mut wmax);
             }
         }
         if NORM && R::N > 0 {

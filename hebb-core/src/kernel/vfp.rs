@@ -26,7 +26,8 @@
 use core::arch::asm;
 
 use super::rules::RuleFn;
-use super::{LayerIo, W, scalar};
+use super::scalar::{self, Coef};
+use super::{LayerIo, W};
 use crate::activation::Activation;
 use crate::rule::RuleKind;
 
@@ -38,12 +39,12 @@ static ZERO: [f32; W] = [0.0; W];
 /// # Safety
 /// `io` lengths must have been checked.
 #[inline(always)]
-pub(crate) unsafe fn step<R: RuleFn, const NORM: bool>(io: LayerIo<'_>, act: Activation) {
+pub(crate) unsafe fn step<R: RuleFn, const NORM: bool, T: Coef>(io: LayerIo<'_, &[T]>, act: Activation) {
     let n_in = io.pre.len();
     let n_out = io.post.len();
     if !n_in.is_multiple_of(4) || n_out == 0 {
         // SAFETY: forwarded.
-        return unsafe { scalar::step::<R, NORM>(io, act) };
+        return unsafe { scalar::step::<R, NORM, T>(io, act) };
     }
     let w = io.w.as_mut_ptr();
     let pre = io.pre.as_ptr();
@@ -59,15 +60,18 @@ pub(crate) unsafe fn step<R: RuleFn, const NORM: bool>(io: LayerIo<'_>, act: Act
     let plane = n_in * n_out;
     let c = io.c.as_ptr();
     let post = io.post.as_ptr();
+    // Block loads need word alignment: f32 planes always have it; f16 planes when the table
+    // starts on a word and a plane has an even length (rows of n_in ≡ 0 mod 4 halves then keep it).
+    let aligned = !T::F16 || (c as usize).is_multiple_of(4) && plane.is_multiple_of(2);
     // SAFETY (both branches): R::N planes of n_out·n_in coefficients, checked by the caller.
     unsafe {
-        if !NORM && matches!(R::KIND, Some(RuleKind::ABCDLr)) {
-            update_abcd_lr(w, c, plane, pre, post, n_in);
+        if !NORM && matches!(R::KIND, Some(RuleKind::ABCDLr)) && aligned {
+            update_abcd_lr(w, c.cast(), plane * size_of::<T>(), T::F16, pre, post, n_in);
         } else {
             let mut wmax = [0.0f32; W];
             for j in 0..n_out {
                 let row = w.add(j * n_in);
-                scalar::update_row::<R, NORM>(
+                scalar::update_row::<R, NORM, T>(
                     row,
                     c.add(j * n_in),
                     plane,
@@ -237,35 +241,116 @@ macro_rules! abcd_lr4 {
     };
 }
 
-/// The ABCD_lr update of every row, `post[j]` the row's postsynaptic activity.
+/// `f16` → `f32` of four coefficients loaded as two words into `$a`, `$b`: widens them in place
+/// into `$a, $b, $c, $d` (high half of a word = the later coefficient), exactly.
+macro_rules! widen4 {
+    ($a:literal, $b:literal, $c:literal, $d:literal) => {
+        concat!(
+            "vcvtt.f32.f16 ",
+            $d,
+            ", ",
+            $b,
+            "\n",
+            "vcvtb.f32.f16 ",
+            $c,
+            ", ",
+            $b,
+            "\n",
+            "vcvtt.f32.f16 ",
+            $b,
+            ", ",
+            $a,
+            "\n",
+            "vcvtb.f32.f16 ",
+            $a,
+            ", ",
+            $a,
+            "\n",
+        )
+    };
+}
+
+/// [`abcd_lr4`] on half-precision coefficient planes: each plane's four coefficients are one
+/// two-word block load and four conversions (`vcvtb`/`vcvtt`, exact), then the same arithmetic.
+macro_rules! abcd_lr4_f16 {
+    () => {
+        concat!(
+            "vldmia {p}!, {{s0-s3}}\n",
+            "vldmia {c0}!, {{s4-s5}}\n",
+            "vldmia {c1}!, {{s8-s9}}\n",
+            "vldmia {c2}!, {{s12-s13}}\n",
+            "vldmia {c4}!, {{s16-s17}}\n",
+            widen4!("s4", "s5", "s6", "s7"),
+            widen4!("s8", "s9", "s10", "s11"),
+            widen4!("s12", "s13", "s14", "s15"),
+            widen4!("s16", "s17", "s18", "s19"),
+            "vmul.f32 s4, s4, s0\n",
+            "vmul.f32 s5, s5, s1\n",
+            "vmul.f32 s6, s6, s2\n",
+            "vmul.f32 s7, s7, s3\n",
+            "vmul.f32 s4, s4, s20\n",
+            "vmul.f32 s5, s5, s20\n",
+            "vmul.f32 s6, s6, s20\n",
+            "vmul.f32 s7, s7, s20\n",
+            "vmla.f32 s4, s8, s0\n",
+            "vmla.f32 s5, s9, s1\n",
+            "vmla.f32 s6, s10, s2\n",
+            "vmla.f32 s7, s11, s3\n",
+            "vmla.f32 s4, s12, s20\n",
+            "vmla.f32 s5, s13, s20\n",
+            "vmla.f32 s6, s14, s20\n",
+            "vmla.f32 s7, s15, s20\n",
+            "vadd.f32 s4, s4, s16\n",
+            "vadd.f32 s5, s5, s17\n",
+            "vadd.f32 s6, s6, s18\n",
+            "vadd.f32 s7, s7, s19\n",
+            "vldmia {c3}!, {{s8-s9}}\n",
+            widen4!("s8", "s9", "s10", "s11"),
+            "vldmia {w}, {{s12-s15}}\n",
+            "vmla.f32 s12, s8, s4\n",
+            "vmla.f32 s13, s9, s5\n",
+            "vmla.f32 s14, s10, s6\n",
+            "vmla.f32 s15, s11, s7\n",
+            "vstmia {w}!, {{s12-s15}}\n",
+        )
+    };
+}
+
+/// The ABCD_lr update of every row, `post[j]` the row's postsynaptic activity; coefficient
+/// planes of `plane_bytes` bytes from `c`, `f32` or (`f16`) half precision.
 ///
 /// # Safety
-/// `w` writable for `plane = n_out·n_in` floats, five coefficient planes of `plane` floats
-/// from `c`, `pre` readable for `n_in`, `post` for `n_out`; `n_in` a non-zero multiple of 4,
-/// `n_out > 0`.
+/// `w` writable for `n_out·n_in` floats, five coefficient planes of `n_out·n_in` values from
+/// `c`, word-aligned, `pre` readable for `n_in`, `post` for `n_out`; `n_in` a non-zero multiple
+/// of 4, `n_out > 0`.
 #[inline(always)]
 unsafe fn update_abcd_lr(
     w: *mut f32,
-    c: *const f32,
-    plane: usize,
+    c: *const u8,
+    plane_bytes: usize,
+    f16: bool,
     pre: *const f32,
     post: *const f32,
     n_in: usize,
 ) {
-    // SAFETY: the five planes, the end of the weights and of the inputs are inside the buffers.
-    let (c, wend, pend) = unsafe { ([0, 1, 2, 3, 4].map(|k| c.add(k * plane)), w.add(plane), pre.add(n_in)) };
+    // SAFETY: the five planes, the end of the weights and of the inputs are inside the buffers
+    // (the weights have as many entries as a plane).
+    let (c, wend, pend) = unsafe {
+        let n_w = plane_bytes / if f16 { 2 } else { 4 };
+        ([0, 1, 2, 3, 4].map(|k| c.add(k * plane_bytes)), w.add(n_w), pre.add(n_in))
+    };
     // Groups of four per row, in pairs; an odd count does one group first. The pointers run on
     // from row to row; `p` restarts at `pre`.
     macro_rules! rows {
-        ($($lead:expr),*) => {
+        ($group:ident $(, $lead:expr)*) => {
             asm!(
                 "2:",
                 "vldmia {post}!, {{s20}}",
                 "mov {p}, {pre}",
                 $($lead,)*
                 "3:",
-                abcd_lr4!(),
-                abcd_lr4!(),
+                $group!(),
+                $group!(),
                 "cmp {p}, {pend}",
                 "bne 3b",
                 "4:",
@@ -310,10 +395,12 @@ unsafe fn update_abcd_lr(
     // SAFETY: reads pre, post and the five planes and reads and writes the weights, each
     // within the spans above; only the declared registers change.
     unsafe {
-        if !(n_in / 4).is_multiple_of(2) {
-            rows!(abcd_lr4!(), "cmp {p}, {pend}", "beq 4f");
-        } else {
-            rows!();
+        let odd = !(n_in / 4).is_multiple_of(2);
+        match (f16, odd) {
+            (false, true) => rows!(abcd_lr4, abcd_lr4!(), "cmp {p}, {pend}", "beq 4f"),
+            (false, false) => rows!(abcd_lr4),
+            (true, true) => rows!(abcd_lr4_f16, abcd_lr4_f16!(), "cmp {p}, {pend}", "beq 4f"),
+            (true, false) => rows!(abcd_lr4_f16),
         }
     }
 }
