@@ -65,27 +65,49 @@ pub fn f16_params(setup: &Setup, params: &[f32]) -> Result<Vec<f32>> {
     Ok(out)
 }
 
-/// What half-precision coefficients cost a rule, measured (`hebb export --f16` prints it).
+/// How far the outputs of a rule and of a perturbed copy of it drift apart over one episode:
+/// two networks from the same initial weights fed the same observations (those the first
+/// rule's actions produce).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Divergence {
+    /// Steps of the episode.
+    pub steps: usize,
+    /// Largest |Δ| of an output over the first 100 steps.
+    pub max_100: f32,
+    /// Largest |Δ| of an output over the episode.
+    pub max: f32,
+    /// Mean |Δ| over all outputs and steps.
+    pub mean: f64,
+    /// The first step at which some output differs by more than 0.01, if any.
+    pub first_over_1e2: Option<usize>,
+}
+
+/// Mean and standard deviation of a rule's return over episodes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Returns {
+    /// Mean return.
+    pub mean: f64,
+    /// Standard deviation over the episodes.
+    pub std: f64,
+}
+
+/// What half-precision coefficients cost a rule, measured (`hebb export --f16` prints it),
+/// next to what the smallest possible change — every coefficient moved by one `f32` ulp —
+/// does, which is the run-to-run sensitivity of the Hebbian dynamics themselves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct F16Report {
-    /// Largest |c − f16(c)| over the coefficients, and the largest |c|.
+    /// Largest |c − f16(c)| over the coefficients.
     pub max_coefficient_error: f32,
     /// The largest |c|.
     pub max_coefficient: f32,
-    /// Steps of the comparison episode.
-    pub steps: usize,
-    /// Largest and mean |Δ| of the network outputs over that episode: two networks from the
-    /// same initial weights fed the same observations (those the `f32` rule's actions produce),
-    /// one with each rule — the error half precision adds to actions, drift of the Hebbian
-    /// weights included.
-    pub max_output_error: f32,
-    /// Mean |Δ| of the outputs.
-    pub mean_output_error: f64,
-    /// Episodes of the closed-loop comparison.
+    /// Output divergence, half precision against `f32`.
+    pub f16: Divergence,
+    /// Output divergence, one ulp against `f32`.
+    pub ulp: Divergence,
+    /// Episodes of the closed-loop comparison (first variant, same seeds).
     pub episodes: usize,
-    /// Mean return of the `f32` and of the half-precision rule over the same episode seeds
-    /// (first variant).
-    pub returns: [f64; 2],
+    /// Returns of the `f32`, half-precision and one-ulp rules.
+    pub returns: [Returns; 3],
 }
 
 /// Measures [`F16Report`] for `params` on the first variant of `setup`, with episode seeds
@@ -101,21 +123,42 @@ pub fn f16_report(
         return Err(Error::Config("a static-weight run has no plasticity rule to quantise".into()));
     }
     let half = f16_params(setup, params)?;
+    let n = setup.split(params)?.head.len();
+    let mut ulp = params.to_vec();
+    for c in &mut ulp[..n] {
+        // One ulp away from zero (zero itself to the smallest positive subnormal).
+        *c = f32::from_bits(c.to_bits() + 1);
+    }
     let (a, b) = (setup.split(params)?, setup.split(&half)?);
     let (max_coefficient_error, max_coefficient) = a
         .head
         .iter()
         .zip(b.head)
         .fold((0.0f32, 0.0f32), |(e, m), (x, y)| (e.max((x - y).abs()), m.max(x.abs())));
+    let ep_seed = derive_seed(seed, &[7, 0, 0]);
+    let returns = |p: &[f32]| -> Result<Returns> {
+        let r = &evaluate(setup, p, episodes, seed, threads)?[0];
+        Ok(Returns { mean: r.mean(), std: r.std() })
+    };
+    Ok(F16Report {
+        max_coefficient_error,
+        max_coefficient,
+        f16: divergence(setup, params, &half, ep_seed)?,
+        ulp: divergence(setup, params, &ulp, ep_seed)?,
+        episodes,
+        returns: [returns(params)?, returns(&half)?, returns(&ulp)?],
+    })
+}
 
-    // Open loop on the f32 rule's observations.
+/// [`Divergence`] of rule `pb` from rule `pa` over one episode of the first variant.
+pub fn divergence(setup: &Setup, pa: &[f32], pb: &[f32], ep_seed: u64) -> Result<Divergence> {
+    let (a, b) = (setup.split(pa)?, setup.split(pb)?);
     let variant = setup.variants().into_iter().next().flatten();
     let mut env = setup.make_env(variant.as_deref())?;
     let (mut net_a, mut net_b) = (setup.make_net()?, setup.make_net()?);
-    let ep_seed = derive_seed(seed, &[7, 0, 0]);
-    for net in [&mut net_a, &mut net_b] {
+    for (net, init) in [(&mut net_a, a.init), (&mut net_b, b.init)] {
         if setup.init == WeightInit::Coevolve {
-            net.set_weights(a.init)?;
+            net.set_weights(init)?;
         } else {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(ep_seed, &[0x1417]));
             net.reset_weights(setup.init, &mut rng)?;
@@ -127,8 +170,9 @@ pub fn f16_report(
     let mut obs = vec![0.0f32; setup.obs_dim];
     let mut act = Vec::new();
     env.reset(ep_seed, &mut obs);
-    let (mut steps, mut max_err, mut sum_err, mut n_err) = (0usize, 0.0f32, 0.0f64, 0usize);
-    while steps < crate::episode::MAX_EPISODE_STEPS as usize {
+    let mut d = Divergence { steps: 0, max_100: 0.0, max: 0.0, mean: 0.0, first_over_1e2: None };
+    let mut n_err = 0usize;
+    while d.steps < crate::episode::MAX_EPISODE_STEPS as usize {
         let input = match cnn.as_deref_mut() {
             Some(c) => c.forward(a.cnn, &obs)?.to_vec(),
             None => obs.clone(),
@@ -136,28 +180,25 @@ pub fn f16_report(
         let out_a = net_a.step(&table_a, &input)?.to_vec();
         let out_b = net_b.step(&table_b, &input)?;
         for (x, y) in out_a.iter().zip(out_b) {
-            let d = (x - y).abs();
-            max_err = max_err.max(d);
-            sum_err += d as f64;
+            let e = (x - y).abs();
+            d.max = d.max.max(e);
+            d.mean += e as f64;
             n_err += 1;
+            if d.steps < 100 {
+                d.max_100 = d.max_100.max(e);
+            }
+            if e > 1e-2 && d.first_over_1e2.is_none() {
+                d.first_over_1e2 = Some(d.steps);
+            }
         }
         let s = env.step(setup.mapping.map(&out_a, &mut act), &mut obs);
-        steps += 1;
+        d.steps += 1;
         if s.done() {
             break;
         }
     }
-    // Closed loop: returns over the same seeds.
-    let ret = |p: &[f32]| -> Result<f64> { Ok(evaluate(setup, p, episodes, seed, threads)?[0].mean()) };
-    Ok(F16Report {
-        max_coefficient_error,
-        max_coefficient,
-        steps,
-        max_output_error: max_err,
-        mean_output_error: sum_err / n_err.max(1) as f64,
-        episodes,
-        returns: [ret(params)?, ret(&half)?],
-    })
+    d.mean /= n_err.max(1) as f64;
+    Ok(d)
 }
 
 /// Reads a rule file into memory, copying it into 4-byte-aligned storage so the zero-copy views

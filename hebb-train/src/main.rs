@@ -423,17 +423,21 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
                 let r =
                     export::f16_report(&setup, &ck.state.params, check_episodes, setup.cfg.seed, threads)?;
                 println!(
-                    "half precision: coefficients |Δ| ≤ {:.2e} (|c| ≤ {:.3}); outputs over a {}-step episode, \
-                     same observations: max |Δ| {:.2e}, mean |Δ| {:.2e}; mean return over {} episodes: \
-                     f32 {:.2}, f16 {:.2}",
-                    r.max_coefficient_error,
-                    r.max_coefficient,
-                    r.steps,
-                    r.max_output_error,
-                    r.mean_output_error,
-                    r.episodes,
-                    r.returns[0],
-                    r.returns[1]
+                    "half precision: coefficients |Δ| ≤ {:.2e} (|c| ≤ {:.3})",
+                    r.max_coefficient_error, r.max_coefficient
+                );
+                println!(
+                    "outputs over one {}-step episode, same observations (max |Δ| first 100 steps / all, mean |Δ|, first step with |Δ| > 0.01):",
+                    r.f16.steps
+                );
+                for (name, d) in [("f16  ", &r.f16), ("1 ulp", &r.ulp)] {
+                    let first = d.first_over_1e2.map_or("never".to_string(), |t| t.to_string());
+                    println!("  {name}  {:.2e} / {:.2e}, {:.2e}, {first}", d.max_100, d.max, d.mean);
+                }
+                let [a, b, c] = r.returns;
+                println!(
+                    "mean return over {} episodes, same seeds: f32 {:.2} ± {:.2}, f16 {:.2} ± {:.2}, 1 ulp {:.2} ± {:.2}",
+                    r.episodes, a.mean, a.std, b.mean, b.std, c.mean, c.std
                 );
             }
             export::write_rule_file(&setup, &ck.state, &out, encoding)?;

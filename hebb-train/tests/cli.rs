@@ -3,6 +3,8 @@
 
 use std::process::Command;
 
+use hebb_core::rulefile::{Encoding, RuleFile};
+
 fn hebb(args: &[&str], cwd: &std::path::Path) -> (bool, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_hebb")).args(args).current_dir(cwd).output().unwrap();
     (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
@@ -26,6 +28,26 @@ fn train_eval_export_inspect() {
         std::fs::read(d.path().join("x.hebb")).unwrap(),
         std::fs::read(d.path().join("r/rule.hebb")).unwrap()
     );
+    // Half precision: about half the bytes, the measured cost printed, the header says F16,
+    // and the coefficients are the run's rounded to the nearest f16.
+    let (ok, out, err) =
+        hebb(&["export", "r", "--out", "h.hebb", "--f16", "--check-episodes", "2"], d.path());
+    assert!(ok, "{err}");
+    assert!(out.contains("half precision: coefficients |Δ| ≤") && out.contains("1 ulp"), "{out}");
+    let (ok, out, _) = hebb(&["inspect", "h.hebb"], d.path());
+    assert!(ok && out.contains("(F16)"), "{out}");
+    let read = |f: &str| hebb_train::export::read_rule_file(&d.path().join(f)).unwrap();
+    let (full, half) = (read("x.hebb"), read("h.hebb"));
+    let (full, half) = (RuleFile::parse(full.bytes()).unwrap(), RuleFile::parse(half.bytes()).unwrap());
+    let n = full.header().n_coefficients as usize;
+    assert!(half.header().encoding == Encoding::F16 && half.header().n_coefficients as usize == n);
+    let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+    full.copy_coefficients(&mut a).unwrap();
+    half.copy_coefficients(&mut b).unwrap();
+    assert!(a.iter().zip(&b).all(|(x, y)| half::f16::from_f32(*x).to_f32() == *y));
+    assert!(a != b, "rounding to f16 changed nothing: the test is not testing");
+    let size = |f: &str| std::fs::metadata(d.path().join(f)).unwrap().len();
+    assert!(size("h.hebb") < size("x.hebb") / 2 + 200, "{} vs {}", size("h.hebb"), size("x.hebb"));
 }
 
 #[test]
