@@ -105,7 +105,8 @@ impl Lanes for One {
 ///
 /// # Safety
 /// `row` and `pre` must be readable for `n_in` floats.
-#[inline(always)]
+#[cfg_attr(target_arch = "arm", inline(never))]
+#[cfg_attr(not(target_arch = "arm"), inline(always))]
 pub(crate) unsafe fn dot(row: *const f32, pre: *const f32, n_in: usize) -> f32 {
     let full = n_in / W * W;
     let mut acc = [0.0f32; W];
@@ -137,7 +138,10 @@ pub(crate) fn reduce(l: &[f32; W]) -> f32 {
 /// # Safety
 /// `row` must be writable and `pre` readable for `n_in` floats, and `crow + k·plane` readable
 /// for `n_in` floats for every coefficient plane `k < R::N`.
-#[inline(always)]
+// Not inlined on the Cortex-M: one copy per instantiation, shared by the portable and the VFP
+// kernels, keeps the firmware small (a call per row costs nothing measurable).
+#[cfg_attr(target_arch = "arm", inline(never))]
+#[cfg_attr(not(target_arch = "arm"), inline(always))]
 pub(crate) unsafe fn update_row<R: RuleFn, const NORM: bool, T: Coef>(
     row: *mut f32,
     crow: *const T,
@@ -195,7 +199,8 @@ pub(crate) unsafe fn update_row<R: RuleFn, const NORM: bool, T: Coef>(
 ///
 /// # Safety
 /// `w` must be writable for `len` floats.
-#[inline(always)]
+#[cfg_attr(target_arch = "arm", inline(never))]
+#[cfg_attr(not(target_arch = "arm"), inline(always))]
 pub(crate) unsafe fn normalize(w: *mut f32, len: usize, wmax: &[f32; W]) {
     let l = wmax;
     let m = max(max(max(l[0], l[4]), max(l[2], l[6])), max(max(l[1], l[5]), max(l[3], l[7])));

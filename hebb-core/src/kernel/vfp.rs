@@ -51,9 +51,7 @@ pub(crate) unsafe fn step<R: RuleFn, const NORM: bool, T: Coef>(io: LayerIo<'_, 
     // SAFETY: lengths checked by the caller: n_out rows of n_in weights, n_in inputs, n_out
     // outputs; n_in is a non-zero multiple of 4 and n_out > 0.
     unsafe { forward(w, pre, io.post.as_mut_ptr(), n_in, n_out) };
-    for y in io.post.iter_mut() {
-        *y = act.apply(*y);
-    }
+    activate(io.post, act);
     if R::N == 0 {
         return;
     }
@@ -88,6 +86,14 @@ pub(crate) unsafe fn step<R: RuleFn, const NORM: bool, T: Coef>(io: LayerIo<'_, 
     }
 }
 
+/// Applies the activation in place (one copy for all instantiations).
+#[inline(never)]
+fn activate(post: &mut [f32], act: Activation) {
+    for y in post {
+        *y = act.apply(*y);
+    }
+}
+
 /// One group of eight inputs of the forward pass: `s16+k += w[k]·pre[k]`.
 macro_rules! dot8 {
     () => {
@@ -112,7 +118,8 @@ macro_rules! dot8 {
 /// # Safety
 /// `w` readable for `n_out·n_in` floats, `pre` for `n_in`, `out` writable for `n_out`;
 /// `n_in` a non-zero multiple of 4, `n_out > 0`.
-#[inline(always)]
+// One copy for every rule's instantiation (a call per layer).
+#[inline(never)]
 unsafe fn forward(w: *const f32, pre: *const f32, out: *mut f32, n_in: usize, n_out: usize) {
     let n8 = n_in / W;
     let half = u32::from(!n_in.is_multiple_of(W)); // then exactly 4 inputs are left
