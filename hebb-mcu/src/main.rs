@@ -20,7 +20,7 @@ use core::mem::MaybeUninit;
 
 use cortex_m_rt::entry;
 use hebb_core::frame::{self, ErrorCode, FrameReader, MAX_ENCODED, Reply, Request, Timing};
-use hebb_core::{AntNet, Config, Error, RuleTable, WeightInit};
+use hebb_core::{AntNet, Config, Error, Kernel, RuleTable, WeightInit};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -115,6 +115,11 @@ fn main() -> ! {
     // Without a valid rule every request but Timing is answered NoRule; the network is still
     // initialised so its memory is defined.
     let config = loaded.as_ref().map_or(Config::ANT, |l| l.config);
+    let config = if cfg!(feature = "portable-kernel") {
+        Config { kernel: Kernel::Portable, ..config }
+    } else {
+        config
+    };
     let net = AntNet::init_in_place(slot, config);
 
     // SAFETY: the only use of the core peripherals in the program; SYST is moved into Clock.

@@ -25,13 +25,17 @@ pub fn mcu_dir() -> PathBuf {
 }
 
 /// Builds the firmware with `rule` flashed in (`cargo build --release` in `hebb-mcu` with
-/// `HEBB_RULE`), and returns the ELF's path.
+/// `HEBB_RULE`), and returns the ELF's path. Cargo features of the firmware can be passed in
+/// `HEBB_MCU_FEATURES` (e.g. `portable-kernel`, to measure the plain-Rust kernel).
 pub fn build_firmware(rule: &Path) -> Result<PathBuf> {
     let mcu = mcu_dir();
     let rule = std::fs::canonicalize(rule).map_err(|e| Error::io(rule, e))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&mcu).args(["build", "--release", "--quiet"]).env("HEBB_RULE", &rule);
+    if let Some(f) = std::env::var_os("HEBB_MCU_FEATURES").filter(|f| !f.is_empty()) {
+        cmd.arg("--features").arg(f);
+    }
     // The firmware has its own target directory and flags; don't inherit the host build's.
     for var in ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"] {
         cmd.env_remove(var);

@@ -160,6 +160,9 @@ fn firmware_matches_desktop_bit_for_bit() {
     // update and normalisation, and the header's configuration honoured by the firmware.
     let abc = rule_file(RULE_SEED + 1, RuleKind::ABC, true, Activation::Identity, Encoding::F32);
     parity("abc-norm", &abc, false);
+    // And in half precision: the portable update widening with the FPU's `vcvtb`.
+    let abc = rule_file(RULE_SEED + 1, RuleKind::ABC, true, Activation::Identity, Encoding::F16);
+    parity("abc-norm-f16", &abc, false);
 }
 
 /// Builds the firmware with `bytes` as its rule, drives it for `STEPS` steps (with bad requests
