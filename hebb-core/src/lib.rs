@@ -8,7 +8,8 @@
 //!   [`CarHead`] are the paper's two presets. [`Network::step`] is the forward pass plus the
 //!   Hebbian update; the coefficients are borrowed through a [`RuleTable`].
 //! * [`activation`] — `tanh`/`sigmoid` that give the same bits on every target.
-//! * [`Kernel`] — portable and AVX2 inner loops, bit-identical to each other.
+//! * [`Kernel`] — portable, AVX2 and Cortex-M4F (VFP assembly) inner loops, bit-identical to
+//!   each other.
 //! * [`cnn`] — the car's fixed convolutional front end.
 //! * [`interchange`] — conversion to and from the reference's coefficient layout.
 //! * [`rulefile`] — the versioned, CRC-protected rule-file format and its heap-free decoder.

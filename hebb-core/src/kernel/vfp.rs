@@ -21,6 +21,10 @@
 //! plus ¼ of the 8 block transfers of its group of four, and a forward synapse one `vmla` plus
 //! ¼ of a transfer.
 //!
+//! **Half precision.** With an `f16` table the same loop loads each plane's four coefficients as
+//! two words and widens them with `vcvtb`/`vcvtt` (exact), so it computes exactly what the
+//! widened `f32` table gives; the portable update widens with `vcvtb` too.
+//!
 //! Layers whose input count is not a multiple of 4 take the portable kernel.
 
 use core::arch::asm;
