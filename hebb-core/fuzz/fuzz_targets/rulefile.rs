@@ -13,6 +13,11 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(c) = f.coefficients() {
             assert_eq!(c.len(), n);
         }
+        // Either encoding (f32 or f16 bit patterns), zero-copy where aligned.
+        if let Ok(v) = f.coefficient_view() {
+            assert_eq!(v.len(), n);
+            assert!((0..n).all(|i| v.get(i).map(f32::to_bits) == Some(buf[i].to_bits())));
+        }
         let _ = f.rule_table(f.header().sizes());
         let _ = f.cnn_weights();
         let _ = f.init_weights();
