@@ -39,4 +39,53 @@ fn bench_net<const I: usize, const H1: usize, const H2: usize, const O: usize>(
 pub fn bench(c: &mut Criterion) {
     bench_net::<28, 128, 64, 8>(c, "ant", Config::ANT);
     bench_net::<648, 128, 64, 3>(c, "car_head", Config::CAR);
+    memory_floor(c);
+}
+
+/// The memory traffic of one ABCD_lr ant step and nothing else: per 8 synapses, five
+/// coefficient vectors and the weights loaded, one vector add each, the weights stored. No
+/// kernel can step faster than this on the machine (the real step also reads `pre` and the
+/// weights once more for the forward pass, from L1).
+fn memory_floor(c: &mut Criterion) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use hebb_core::AntNet;
+        if !Kernel::Avx2.is_supported() {
+            return;
+        }
+        let n = AntNet::N_SYNAPSES;
+        let coeffs = random_vec(1, 5 * n, 0.05);
+        let mut w = random_vec(2, n, 0.1);
+        let mut g = c.benchmark_group("network/ant");
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function("memory_floor_ABCD_lr", |b| {
+            // SAFETY: AVX2 is available (checked above); the buffers have the lengths assumed.
+            b.iter(|| unsafe { stream5(black_box(&coeffs), black_box(&mut w)) })
+        });
+        g.finish();
+    }
+}
+
+/// `w[i] += c0[i] + c1[i] + c2[i] + c3[i] + c4[i]` over the five planes of `c`, 8 lanes at a time.
+///
+/// # Safety
+/// AVX2; `c.len() == 5 · w.len()`, `w.len()` a multiple of 8.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn stream5(c: &[f32], w: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let n = w.len();
+    let (c, w) = (c.as_ptr(), w.as_mut_ptr());
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i + 8 ≤ n, and plane k covers k·n..(k+1)·n of c.
+        unsafe {
+            let mut s = _mm256_loadu_ps(w.add(i));
+            for k in 0..5 {
+                s = _mm256_add_ps(s, _mm256_loadu_ps(c.add(k * n + i)));
+            }
+            _mm256_storeu_ps(w.add(i), s);
+        }
+        i += 8;
+    }
 }
