@@ -205,16 +205,12 @@ unsafe fn forward(w: *const f32, pre: *const f32, out: *mut f32, n_in: usize, n_
     }
 }
 
-/// ABCD_lr on one group of four synapses. Registers: s0–s3 pre, s4–s7 the rule's sum, s8–s11
-/// c1 then c3, s12–s15 c2 then w, s16–s19 c4, s20 post.
-macro_rules! abcd_lr4 {
+/// The ABCD_lr arithmetic of one group of four synapses, once its operands are in registers:
+/// s0–s3 pre, s4–s7 c0 (becomes the rule's sum t), s8–s11 c1, s12–s15 c2, s16–s19 c4, s20 post.
+/// Leaves `t = (((c0·pre)·post + c1·pre) + c2·post) + c4` in s4–s7; s8–s15 are free after it.
+macro_rules! abcd_lr_sum {
     () => {
         concat!(
-            "vldmia {p}!, {{s0-s3}}\n",
-            "vldmia {c0}!, {{s4-s7}}\n",
-            "vldmia {c1}!, {{s8-s11}}\n",
-            "vldmia {c2}!, {{s12-s15}}\n",
-            "vldmia {c4}!, {{s16-s19}}\n",
             // t = c0·pre
             "vmul.f32 s4, s4, s0\n",
             "vmul.f32 s5, s5, s1\n",
@@ -240,14 +236,38 @@ macro_rules! abcd_lr4 {
             "vadd.f32 s5, s5, s17\n",
             "vadd.f32 s6, s6, s18\n",
             "vadd.f32 s7, s7, s19\n",
-            // w = w + c3·t
-            "vldmia {c3}!, {{s8-s11}}\n",
+        )
+    };
+}
+
+/// `w = w + c3·t` for the group, c3 in s8–s11 and t in s4–s7; stores the weights and moves
+/// `{w}` on.
+macro_rules! abcd_lr_apply {
+    () => {
+        concat!(
             "vldmia {w}, {{s12-s15}}\n",
             "vmla.f32 s12, s8, s4\n",
             "vmla.f32 s13, s9, s5\n",
             "vmla.f32 s14, s10, s6\n",
             "vmla.f32 s15, s11, s7\n",
             "vstmia {w}!, {{s12-s15}}\n",
+        )
+    };
+}
+
+/// ABCD_lr on one group of four synapses with `f32` coefficient planes: five block loads of
+/// the planes and one of `pre`, the arithmetic, c3 loaded into the freed s8–s11, the weights.
+macro_rules! abcd_lr4 {
+    () => {
+        concat!(
+            "vldmia {p}!, {{s0-s3}}\n",
+            "vldmia {c0}!, {{s4-s7}}\n",
+            "vldmia {c1}!, {{s8-s11}}\n",
+            "vldmia {c2}!, {{s12-s15}}\n",
+            "vldmia {c4}!, {{s16-s19}}\n",
+            abcd_lr_sum!(),
+            "vldmia {c3}!, {{s8-s11}}\n",
+            abcd_lr_apply!(),
         )
     };
 }
@@ -295,34 +315,10 @@ macro_rules! abcd_lr4_f16 {
             widen4!("s8", "s9", "s10", "s11"),
             widen4!("s12", "s13", "s14", "s15"),
             widen4!("s16", "s17", "s18", "s19"),
-            "vmul.f32 s4, s4, s0\n",
-            "vmul.f32 s5, s5, s1\n",
-            "vmul.f32 s6, s6, s2\n",
-            "vmul.f32 s7, s7, s3\n",
-            "vmul.f32 s4, s4, s20\n",
-            "vmul.f32 s5, s5, s20\n",
-            "vmul.f32 s6, s6, s20\n",
-            "vmul.f32 s7, s7, s20\n",
-            "vmla.f32 s4, s8, s0\n",
-            "vmla.f32 s5, s9, s1\n",
-            "vmla.f32 s6, s10, s2\n",
-            "vmla.f32 s7, s11, s3\n",
-            "vmla.f32 s4, s12, s20\n",
-            "vmla.f32 s5, s13, s20\n",
-            "vmla.f32 s6, s14, s20\n",
-            "vmla.f32 s7, s15, s20\n",
-            "vadd.f32 s4, s4, s16\n",
-            "vadd.f32 s5, s5, s17\n",
-            "vadd.f32 s6, s6, s18\n",
-            "vadd.f32 s7, s7, s19\n",
+            abcd_lr_sum!(),
             "vldmia {c3}!, {{s8-s9}}\n",
             widen4!("s8", "s9", "s10", "s11"),
-            "vldmia {w}, {{s12-s15}}\n",
-            "vmla.f32 s12, s8, s4\n",
-            "vmla.f32 s13, s9, s5\n",
-            "vmla.f32 s14, s10, s6\n",
-            "vmla.f32 s15, s11, s7\n",
-            "vstmia {w}!, {{s12-s15}}\n",
+            abcd_lr_apply!(),
         )
     };
 }
