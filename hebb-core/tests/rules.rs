@@ -102,6 +102,32 @@ fn odd_sizes_with_normalisation_match_reference() {
     run_against_reference::<4, 17, 5, 2>(Config { normalize: false, ..Config::CAR }, 3);
 }
 
+/// Two networks from weights `w0`, each with its configuration and table, fed the same `steps`
+/// random observations: every output and, at the end, every weight must have the same bits.
+fn assert_lockstep<const I: usize, const H1: usize, const H2: usize, const O: usize>(
+    a: (Config, &RuleTable<'_>),
+    b: (Config, &RuleTable<'_>),
+    w0: &[f32],
+    rng: &mut Xs,
+    steps: usize,
+    label: &str,
+) {
+    let mut na = Box::new(Network::<I, H1, H2, O>::new(a.0));
+    let mut nb = Box::new(Network::<I, H1, H2, O>::new(b.0));
+    na.set_weights(w0).unwrap();
+    nb.set_weights(w0).unwrap();
+    for _ in 0..steps {
+        let obs: [f32; I] = rng.vec(I, 3.0).try_into().unwrap();
+        let oa = *na.step(a.1, &obs).unwrap();
+        let ob = *nb.step(b.1, &obs).unwrap();
+        assert_eq!(oa.map(f32::to_bits), ob.map(f32::to_bits), "{label}");
+    }
+    for l in 0..3 {
+        let (wa, wb) = (na.weights()[l], nb.weights()[l]);
+        assert!(wa.iter().zip(wb).all(|(x, y)| x.to_bits() == y.to_bits()), "{label} layer {l}");
+    }
+}
+
 /// The AVX2 kernel is bit-identical to the portable one (which is what the firmware runs).
 #[test]
 fn kernels_bit_identical_every_rule() {
@@ -116,20 +142,9 @@ fn kernels_bit_identical_every_rule() {
             let mem = rng.vec(n_coefficients(rule, sizes), 0.5);
             let table = RuleTable::new(rule, sizes, &mem).unwrap();
             let w0 = rng.vec(Network::<I, H1, H2, O>::N_SYNAPSES, 0.1);
-            let mut a = Box::new(Network::<I, H1, H2, O>::new(Config { kernel: Kernel::Portable, ..config }));
-            let mut b = Box::new(Network::<I, H1, H2, O>::new(Config { kernel: Kernel::Avx2, ..config }));
-            a.set_weights(&w0).unwrap();
-            b.set_weights(&w0).unwrap();
-            for _ in 0..20 {
-                let obs: [f32; I] = rng.vec(I, 3.0).try_into().unwrap();
-                let oa = *a.step(&table, &obs).unwrap();
-                let ob = *b.step(&table, &obs).unwrap();
-                assert_eq!(oa.map(f32::to_bits), ob.map(f32::to_bits), "{rule}");
-            }
-            for l in 0..3 {
-                let (wa, wb) = (a.weights()[l], b.weights()[l]);
-                assert!(wa.iter().zip(wb).all(|(x, y)| x.to_bits() == y.to_bits()), "{rule} layer {l}");
-            }
+            let a = (Config { kernel: Kernel::Portable, ..config }, &table);
+            let b = (Config { kernel: Kernel::Avx2, ..config }, &table);
+            assert_lockstep::<I, H1, H2, O>(a, b, &w0, &mut rng, 20, &format!("{rule}"));
         }
     }
     check::<28, 128, 64, 8>(Config::ANT);
@@ -153,20 +168,8 @@ fn half_precision_tables_equal_their_widened_f32_tables() {
             let w0 = rng.vec(Network::<I, H1, H2, O>::N_SYNAPSES, 0.1);
             let kernels = [Kernel::Portable, Kernel::Avx2].into_iter().filter(|k| k.is_supported());
             for kernel in kernels {
-                let mut a = Box::new(Network::<I, H1, H2, O>::new(Config { kernel, ..config }));
-                let mut b = Box::new(Network::<I, H1, H2, O>::new(Config { kernel, ..config }));
-                a.set_weights(&w0).unwrap();
-                b.set_weights(&w0).unwrap();
-                for _ in 0..10 {
-                    let obs: [f32; I] = rng.vec(I, 3.0).try_into().unwrap();
-                    let oa = *a.step(&t16, &obs).unwrap();
-                    let ob = *b.step(&t32, &obs).unwrap();
-                    assert_eq!(oa.map(f32::to_bits), ob.map(f32::to_bits), "{rule} {kernel:?}");
-                }
-                for l in 0..3 {
-                    let (wa, wb) = (a.weights()[l], b.weights()[l]);
-                    assert!(wa.iter().zip(wb).all(|(x, y)| x.to_bits() == y.to_bits()), "{rule} layer {l}");
-                }
+                let (a, b) = ((Config { kernel, ..config }, &t16), (Config { kernel, ..config }, &t32));
+                assert_lockstep::<I, H1, H2, O>(a, b, &w0, &mut rng, 10, &format!("{rule} {kernel:?}"));
             }
         }
     }

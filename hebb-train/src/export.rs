@@ -57,10 +57,15 @@ pub fn write_rule_file(setup: &Setup, state: &EsState, path: &Path, encoding: En
 /// `params` with the rule coefficients rounded to half precision and widened back — exactly
 /// the rule a half-precision rule file carries (CNN and initial weights stay `f32`).
 pub fn f16_params(setup: &Setup, params: &[f32]) -> Result<Vec<f32>> {
+    map_rule(setup, params, |c| Ok(widen_f16(rulefile::to_f16(c)?)))
+}
+
+/// `params` with `f` applied to every rule coefficient (the CNN and initial weights untouched).
+fn map_rule(setup: &Setup, params: &[f32], f: impl Fn(f32) -> Result<f32>) -> Result<Vec<f32>> {
     let n = setup.split(params)?.head.len();
     let mut out = params.to_vec();
     for c in &mut out[..n] {
-        *c = widen_f16(rulefile::to_f16(*c)?);
+        *c = f(*c)?;
     }
     Ok(out)
 }
@@ -123,12 +128,8 @@ pub fn f16_report(
         return Err(Error::Config("a static-weight run has no plasticity rule to quantise".into()));
     }
     let half = f16_params(setup, params)?;
-    let n = setup.split(params)?.head.len();
-    let mut ulp = params.to_vec();
-    for c in &mut ulp[..n] {
-        // One ulp away from zero (zero itself to the smallest positive subnormal).
-        *c = f32::from_bits(c.to_bits() + 1);
-    }
+    // One ulp away from zero (zero itself to the smallest positive subnormal).
+    let ulp = map_rule(setup, params, |c| Ok(f32::from_bits(c.to_bits() + 1)))?;
     let (a, b) = (setup.split(params)?, setup.split(&half)?);
     let (max_coefficient_error, max_coefficient) = a
         .head

@@ -128,7 +128,7 @@ pub(crate) unsafe fn dot(row: *const f32, pre: *const f32, n_in: usize) -> f32 {
 
 /// The reduction tree of the lane kernels: `((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))`.
 #[inline(always)]
-pub(crate) fn reduce(l: &[f32; W]) -> f32 {
+fn reduce(l: &[f32; W]) -> f32 {
     ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
 }
 
