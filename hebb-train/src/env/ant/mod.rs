@@ -30,6 +30,7 @@
 
 pub mod body;
 pub mod draw;
+pub mod fidelity;
 pub mod morphology;
 pub mod obs;
 pub mod protocol;
