@@ -8,9 +8,9 @@
 
 use std::path::PathBuf;
 
+use hebb_train::env::ant::AntConfig;
 use hebb_train::env::ant::body::SimParams;
 use hebb_train::env::ant::fidelity::{Episode, Fixture, Row, compare, pooled, replay};
-use hebb_train::env::ant::AntConfig;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut fixture = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pybullet_ant.json"));
@@ -28,7 +28,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--markdown" => markdown = Some(args.next().ok_or("--markdown PATH")?.into()),
             "--substeps4" => cfg.sim = SimParams::reference(),
             "--family" => {
-                let keep: Vec<String> = args.next().ok_or("--family a,b")?.split(',').map(String::from).collect();
+                let keep: Vec<String> =
+                    args.next().ok_or("--family a,b")?.split(',').map(String::from).collect();
                 families = Some(keep);
             }
             "--json" => json = Some(args.next().ok_or("--json PATH")?.into()),
@@ -75,8 +76,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.push_str(&format!("- {s}: {k}/{n} groups within\n"));
     }
     out.push_str("\nPooled over each family (pybullet → hebb):\n\n| family | survives 1000 steps | alive steps | torso z at step 100 | distance (m) | Σprogress |\n|---|---|---|---|---|---|\n");
-    let cols: Vec<Vec<(String, f64, f64)>> =
-        ["survives", "alive", "z@100", "distance", "progress_sum"].iter().map(|s| pooled(&replayed, s)).collect();
+    let cols: Vec<Vec<(String, f64, f64)>> = ["survives", "alive", "z@100", "distance", "progress_sum"]
+        .iter()
+        .map(|s| pooled(&replayed, s))
+        .collect();
     for (f, _, _) in &cols[1] {
         let cell = |c: &Vec<(String, f64, f64)>| {
             c.iter().find(|r| &r.0 == f).map_or("–".to_string(), |r| format!("{:.3} → {:.3}", r.1, r.2))
@@ -89,7 +92,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .flat_map(|(ep, runs)| runs.iter().map(|r| Episode { result: r.clone(), ..ep.clone() }))
             .collect();
-        std::fs::write(&p, serde_json::to_string(&Fixture { source: "hebb ant-bullet".into(), pybullet_version: String::new(), episodes: eps })?)?;
+        std::fs::write(
+            &p,
+            serde_json::to_string(&Fixture {
+                source: "hebb ant-bullet".into(),
+                pybullet_version: String::new(),
+                episodes: eps,
+            })?,
+        )?;
     }
     if let Some(p) = markdown {
         std::fs::write(&p, &out)?;

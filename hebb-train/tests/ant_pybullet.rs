@@ -37,7 +37,11 @@ fn ant_bullet_moves_like_pybullet_under_the_same_actions() {
     // Every group's episode length: the simulator must keep (or drop) the ant as pybullet does.
     let alive: Vec<_> = rows.iter().filter(|r| r.stat == "alive").collect();
     let alive_ok = alive.iter().filter(|r| r.within()).count();
-    assert!(alive_ok * 100 >= alive.len() * 85, "episode lengths within spread in only {alive_ok}/{} groups", alive.len());
+    assert!(
+        alive_ok * 100 >= alive.len() * 85,
+        "episode lengths within spread in only {alive_ok}/{} groups",
+        alive.len()
+    );
     // All statistics together (measured 76 % when this test was written).
     assert!(frac >= 0.70, "only {:.1} % of statistics within pybullet's spread", 100.0 * frac);
     // Survival pooled per family.
@@ -47,7 +51,10 @@ fn ant_bullet_moves_like_pybullet_under_the_same_actions() {
     }
     // Torso height at step 100, pooled per family (pybullet's sine gaits: 0.43 m).
     for (family, pb, hb) in pooled(&replayed, "z@100") {
-        assert!((pb - hb).abs() <= 0.03, "{family}: torso at step 100 {pb:.3} m in pybullet, {hb:.3} m in hebb");
+        assert!(
+            (pb - hb).abs() <= 0.03,
+            "{family}: torso at step 100 {pb:.3} m in pybullet, {hb:.3} m in hebb"
+        );
     }
 }
 

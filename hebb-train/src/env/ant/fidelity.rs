@@ -166,8 +166,10 @@ impl Fixture {
     /// Reads a fixture file.
     pub fn load(path: &std::path::Path) -> Result<Fixture> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        serde_json::from_str(&text)
-            .map_err(|e| Error::Corrupt { path: path.into(), msg: format!("not a pybullet ant fixture: {e}") })
+        serde_json::from_str(&text).map_err(|e| Error::Corrupt {
+            path: path.into(),
+            msg: format!("not a pybullet ant fixture: {e}"),
+        })
     }
 }
 
@@ -222,7 +224,11 @@ fn mean(v: &[f64]) -> f64 {
 
 fn std(v: &[f64]) -> f64 {
     let m = mean(v);
-    if v.is_empty() { 0.0 } else { (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64).sqrt() }
+    if v.is_empty() {
+        0.0
+    } else {
+        (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64).sqrt()
+    }
 }
 
 fn round4(x: f64) -> f64 {
@@ -427,7 +433,10 @@ pub fn pooled(replayed: &[(Episode, Vec<EpisodeStats>)], name: &str) -> Vec<(Str
         f.0.extend(stat(&ep.result, name));
         f.1.extend(runs.iter().filter_map(|s| stat(s, name)));
     }
-    fam.into_iter().filter(|(_, (p, h))| !p.is_empty() && !h.is_empty()).map(|(f, (p, h))| (f, mean(&p), mean(&h))).collect()
+    fam.into_iter()
+        .filter(|(_, (p, h))| !p.is_empty() && !h.is_empty())
+        .map(|(f, (p, h))| (f, mean(&p), mean(&h)))
+        .collect()
 }
 
 #[cfg(test)]
