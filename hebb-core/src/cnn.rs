@@ -11,7 +11,7 @@
 //! Because `tanh` is monotone (tested in [`crate::activation`]), `maxpool(tanh(x)) =
 //! tanh(maxpool(x))`; we pool first, which computes 4× fewer `tanh`s and gives the same bits.
 
-use crate::activation::tanh;
+use crate::activation::tanh_slice;
 use crate::error::{Error, Result};
 
 /// Input channels, height and width.
@@ -44,9 +44,11 @@ const ODD: usize = S1 / 2;
 
 /// Scratch space and output of the front end (≈ 43 KB).
 ///
-/// Speed: the convolutions run over whole output rows, so the compiler vectorises them across
-/// pixels while each pixel still sums its taps in the reference order (input channel, kernel
-/// row, kernel column; no FMA) — the bits equal the naive per-pixel loop (tested). The pooled
+/// Speed: the convolutions run over chunks of output rows held in registers (two rows at a time),
+/// so the compiler vectorises them across pixels while each pixel still sums its taps in the
+/// reference order (input channel, kernel row, kernel column; no FMA), and `tanh` runs
+/// vectorised over each pooled row ([`tanh_slice`], the same bits as [`crate::activation::tanh`])
+/// — the output equals the naive per-pixel loop bit for bit (tested). The pooled
 /// conv-1 maps are stored with even and odd columns split, which turns conv 2's stride-2 reads
 /// into contiguous ones. On x86_64 CPUs with AVX2 the same code is compiled a second time with
 /// AVX2 enabled and chosen at run time (same operations, same order, same bits).
@@ -100,29 +102,24 @@ impl Cnn {
     fn forward_impl(&mut self, weights: &[f32], image: &[f32; IN_LEN]) {
         let (w1, w2) = weights.split_at(N_W1);
         // Conv 1 (stride 1) with 2×2 max-pooling fused: two conv rows at a time, each pooled
-        // cell the max of four convolution outputs, then tanh.
+        // cell the max of four convolution outputs, then tanh. The 82 outputs of a row are
+        // computed in register-held chunks of 32, 32 and 18 (both rows together), each summing
+        // its 27 taps in the reference order.
         for co in 0..C1 {
             let wk = &w1[co * IN_C * K1 * K1..(co + 1) * IN_C * K1 * K1];
             for py in 0..S1 {
                 let mut acc = [[0.0f32; W1]; 2];
-                for (dy, acc) in acc.iter_mut().enumerate() {
-                    let y = 2 * py + dy;
-                    for ci in 0..IN_C {
-                        for ky in 0..K1 {
-                            let row = &image[(ci * IN_SIDE + y + ky) * IN_SIDE..][..IN_SIDE];
-                            for kx in 0..K1 {
-                                let w = wk[(ci * K1 + ky) * K1 + kx];
-                                let src = &row[kx..kx + W1];
-                                for (a, &v) in acc.iter_mut().zip(src) {
-                                    *a += w * v;
-                                }
-                            }
-                        }
-                    }
+                conv1_chunk::<16>(image, wk, 2 * py, 0, &mut acc);
+                conv1_chunk::<16>(image, wk, 2 * py, 16, &mut acc);
+                conv1_chunk::<16>(image, wk, 2 * py, 32, &mut acc);
+                conv1_chunk::<16>(image, wk, 2 * py, 48, &mut acc);
+                conv1_chunk::<18>(image, wk, 2 * py, 64, &mut acc);
+                let mut m = [0.0f32; S1];
+                for (px, m) in m.iter_mut().enumerate() {
+                    *m = pool4(acc[0][2 * px], acc[0][2 * px + 1], acc[1][2 * px], acc[1][2 * px + 1]);
                 }
-                for px in 0..S1 {
-                    let m = pool4(acc[0][2 * px], acc[0][2 * px + 1], acc[1][2 * px], acc[1][2 * px + 1]);
-                    let t = tanh(m);
+                tanh_slice(&mut m);
+                for (px, &t) in m.iter().enumerate() {
                     if px % 2 == 0 {
                         self.even[co][py][px / 2] = t;
                     } else {
@@ -133,34 +130,71 @@ impl Cnn {
         }
         // Conv 2 (stride 2) with 2×2 max-pooling fused (the 19th row/column is dropped by the
         // floor of the pooling, as in PyTorch). Column 2x + kx of the pooled map is
-        // even[x + kx/2] for even kx and odd[x + (kx-1)/2] for odd kx.
+        // even[x + kx/2] for even kx and odd[x + (kx-1)/2] for odd kx. Both conv rows of a
+        // pooled row are accumulated together in registers over the 150 taps.
         for co in 0..C2 {
             let wk = &w2[co * C1 * K2 * K2..(co + 1) * C1 * K2 * K2];
             for py in 0..S2 {
-                let mut acc = [[0.0f32; W2]; 2];
-                for (dy, acc) in acc.iter_mut().enumerate() {
-                    let y = 2 * (2 * py + dy);
-                    for ci in 0..C1 {
-                        for ky in 0..K2 {
-                            let even = &self.even[ci][y + ky];
-                            let odd = &self.odd[ci][y + ky];
-                            for kx in 0..K2 {
-                                let w = wk[(ci * K2 + ky) * K2 + kx];
-                                let src = if kx % 2 == 0 { &even[kx / 2..] } else { &odd[kx / 2..] };
-                                for (a, &v) in acc.iter_mut().zip(&src[..W2]) {
-                                    *a += w * v;
-                                }
+                let mut a0 = [0.0f32; W2];
+                let mut a1 = [0.0f32; W2];
+                let (y0, y1) = (4 * py, 4 * py + 2);
+                for ci in 0..C1 {
+                    for ky in 0..K2 {
+                        let (e0, o0) = (&self.even[ci][y0 + ky], &self.odd[ci][y0 + ky]);
+                        let (e1, o1) = (&self.even[ci][y1 + ky], &self.odd[ci][y1 + ky]);
+                        for kx in 0..K2 {
+                            let w = wk[(ci * K2 + ky) * K2 + kx];
+                            let (s0, s1) = if kx % 2 == 0 {
+                                (&e0[kx / 2..][..W2], &e1[kx / 2..][..W2])
+                            } else {
+                                (&o0[kx / 2..][..W2], &o1[kx / 2..][..W2])
+                            };
+                            for i in 0..W2 {
+                                a0[i] += w * s0[i];
+                                a1[i] += w * s1[i];
                             }
                         }
                     }
                 }
-                for px in 0..S2 {
-                    let m = pool4(acc[0][2 * px], acc[0][2 * px + 1], acc[1][2 * px], acc[1][2 * px + 1]);
-                    self.out[(co * S2 + py) * S2 + px] = tanh(m);
+                let mut m = [0.0f32; S2];
+                for (px, m) in m.iter_mut().enumerate() {
+                    *m = pool4(a0[2 * px], a0[2 * px + 1], a1[2 * px], a1[2 * px + 1]);
+                }
+                tanh_slice(&mut m);
+                self.out[(co * S2 + py) * S2..][..S2].copy_from_slice(&m);
+            }
+        }
+    }
+}
+
+/// Conv-1 outputs `x0 .. x0 + N` of rows `y` and `y + 1`, accumulated in registers over the 27
+/// taps (input channel, kernel row, kernel column — the reference order) and stored into `acc`.
+#[inline(always)]
+fn conv1_chunk<const N: usize>(
+    image: &[f32; IN_LEN],
+    wk: &[f32],
+    y: usize,
+    x0: usize,
+    acc: &mut [[f32; W1]; 2],
+) {
+    let mut a0 = [0.0f32; N];
+    let mut a1 = [0.0f32; N];
+    for ci in 0..IN_C {
+        for ky in 0..K1 {
+            let r0 = &image[(ci * IN_SIDE + y + ky) * IN_SIDE + x0..][..N + K1 - 1];
+            let r1 = &image[(ci * IN_SIDE + y + 1 + ky) * IN_SIDE + x0..][..N + K1 - 1];
+            for kx in 0..K1 {
+                let w = wk[(ci * K1 + ky) * K1 + kx];
+                let (s0, s1) = (&r0[kx..][..N], &r1[kx..][..N]);
+                for i in 0..N {
+                    a0[i] += w * s0[i];
+                    a1[i] += w * s1[i];
                 }
             }
         }
     }
+    acc[0][x0..x0 + N].copy_from_slice(&a0);
+    acc[1][x0..x0 + N].copy_from_slice(&a1);
 }
 
 /// The maximum of a 2×2 window, in the order (0,0), (0,1), (1,0), (1,1).
@@ -178,6 +212,7 @@ fn pool4(a: f32, b: f32, c: f32, d: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activation::tanh;
     use std::vec;
 
     /// Direct, unfused implementation: conv → tanh → pool, as the spec states it.
