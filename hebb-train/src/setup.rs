@@ -111,7 +111,8 @@ impl TrainConfig {
         let positive = |v: f64| v.is_finite() && v > 0.0;
         let non_negative = |v: f64| v.is_finite() && v >= 0.0;
         let decay = |v: f64| v.is_finite() && v > 0.0 && v <= 1.0;
-        let reals: [(&str, &str, f64, &dyn Fn(f64) -> bool, &str); 7] = [
+        type Check<'a> = (&'a str, &'a str, f64, &'a dyn Fn(f64) -> bool, &'a str);
+        let reals: [Check<'_>; 7] = [
             ("--sigma", "es.sigma", es.sigma, &positive, "a finite number > 0"),
             ("--lr", "es.lr", es.lr, &positive, "a finite number > 0"),
             ("--lr-decay", "es.lr_decay", es.lr_decay, &decay, "in (0, 1]"),

@@ -49,7 +49,8 @@ fn round_trip() {
 
 #[test]
 fn every_field_is_validated() {
-    let cases: Vec<(Box<dyn Fn(&mut Checkpoint)>, &str)> = vec![
+    type Spoil = Box<dyn Fn(&mut Checkpoint)>;
+    let cases: Vec<(Spoil, &str)> = vec![
         (Box::new(|c| c.state.params[1] = f32::NAN), "not finite"),
         (Box::new(|c| c.state.params[3] = f32::INFINITY), "not finite"),
         (Box::new(|c| c.state.params.clear()), "no parameters"),

@@ -557,3 +557,61 @@ fn plot_weights_with_an_absolute_morphology_path() {
     assert!(folder.join("weights.svg").is_file(), "{out}");
     assert!(Path::new(morph).is_file(), "the morphology file was replaced");
 }
+
+/// An evaluator that reports every candidate's return as its index and one episode of
+/// candidate 0 as cut short by a non-finite observation.
+struct CutShort {
+    pool: rayon::ThreadPool,
+}
+
+impl hebb_train::train::PopulationEvaluator for CutShort {
+    fn evaluate(
+        &mut self,
+        _: &hebb_train::Setup,
+        _: &hebb_train::es::EsState,
+        out: &mut [hebb_train::train::CandidateResult],
+    ) -> hebb_train::Result<()> {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = hebb_train::train::CandidateResult {
+                ret: i as f64,
+                penalty: 0.0,
+                steps: 10,
+                aborted: (i == 0) as u32,
+            };
+        }
+        Ok(())
+    }
+    fn pool(&self) -> &rayon::ThreadPool {
+        &self.pool
+    }
+}
+
+/// Item 12: episodes cut short by a non-finite observation are counted per generation in the
+/// log (and so in log.csv); logs written before the column existed still read (as 0).
+#[test]
+fn cut_short_episodes_are_logged() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("r");
+    let cfg = hebb_train::TrainConfig {
+        generations: 3,
+        es: hebb_train::es::EsConfig { pop: 4, ..Default::default() },
+        ..Default::default()
+    };
+    let p = hebb_train::train::prepare_new(&dir, cfg).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let opts = hebb_train::train::RunOptions::default();
+    let s = hebb_train::train::train_prepared(p, opts, &mut CutShort { pool }).unwrap();
+    assert_eq!(s.log.iter().map(|r| r.aborted).collect::<Vec<_>>(), [1, 1, 1]);
+    let run = RunDir::open(&dir).unwrap();
+    assert_eq!(run.load_log().unwrap(), s.log);
+    let csv = std::fs::read_to_string(run.file("log.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",aborted"), "{csv}");
+    // A log of an older version, without the column.
+    std::fs::write(
+        run.file("log.csv"),
+        "generation,mean,max,min,std,lr,sigma,env_steps,wall_s\n0,1.5,3,0,1.1,0.05,0.1,40,0.01\n",
+    )
+    .unwrap();
+    let old = run.load_log().unwrap();
+    assert_eq!((old.len(), old[0].aborted, old[0].env_steps), (1, 0, 40));
+}
