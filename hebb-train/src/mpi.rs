@@ -590,7 +590,7 @@ impl MpiEvaluator<'_> {
             for (i, r) in o.results {
                 // The index word carries the count of cut-short episodes in its high half (at
                 // most episodes × variants < 2^26, so never REC_STATS or REC_ERROR).
-                let index = i as u64 | (r.aborted as u64) << 32;
+                let index = (i as u64) | ((r.aborted as u64) << 32);
                 send.extend_from_slice(&[index, r.ret.to_bits(), r.penalty.to_bits(), r.steps]);
             }
             if local_error.is_none() {
