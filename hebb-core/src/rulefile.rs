@@ -24,7 +24,8 @@
 //! `f32` (exact); every kernel computes exactly that, the Cortex-M4F one converting as it loads
 //! (see `README.md` for the error rounding to half precision adds to actions). Coefficients
 //! outside the finite half-precision range are refused when writing, and non-finite values when
-//! reading.
+//! reading. Non-finite `f32` values are refused when writing too; a file holding some anyway
+//! still parses, and [`RuleFile::non_finite_values`] counts them for readers to flag.
 
 use serde::{Deserialize, Serialize};
 
@@ -335,6 +336,20 @@ impl<'a> RuleFile<'a> {
         self.floats(from, self.header.n_init_weights as usize)
     }
 
+    /// How many stored values — coefficients, CNN weights, initial weights — are NaN or
+    /// infinite (any alignment). [`encode`] refuses to write such a file, but one written by
+    /// other means still parses: a reader flags a non-zero count (a diverged rule).
+    pub fn non_finite_values(&self) -> usize {
+        let coefficient_bytes = self.header.coefficient_bytes();
+        let f32s =
+            |b: &[u8]| b.as_chunks::<4>().0.iter().filter(|&&c| !f32::from_le_bytes(c).is_finite()).count();
+        let head = match self.header.encoding {
+            Encoding::F32 => self.payload.get(..coefficient_bytes).map_or(0, f32s),
+            Encoding::F16 => self.halves().filter(|h| h & 0x7c00 == 0x7c00).count(),
+        };
+        head + self.payload.get(coefficient_bytes..).map_or(0, f32s)
+    }
+
     /// Copies the coefficients into `dst` as `f32` (half precision widened exactly; any
     /// alignment, any endianness).
     pub fn copy_coefficients(&self, dst: &mut [f32]) -> Result<()> {
@@ -396,6 +411,9 @@ pub fn encode(
         if expected as usize != got {
             return Err(Error::Length { what, expected: expected as usize, got });
         }
+    }
+    if coefficients.iter().chain(cnn).chain(init).any(|v| !v.is_finite()) {
+        return Err(Error::InvalidField("coefficients or weights (NaN or infinite)"));
     }
     let total = encoded_len(header)?;
     if out.len() < total {

@@ -125,6 +125,35 @@ fn half_precision_refuses_what_it_cannot_hold() {
 }
 
 #[test]
+fn non_finite_f32_values_are_refused_on_writing_and_counted_on_reading() {
+    let h = header(3);
+    let mut coeffs = test_coefficients(h.n_coefficients);
+    let cnn = [1.0f32, 2.0, 3.0];
+    let mut buf = vec![0u8; rulefile::encoded_len(&h).unwrap()];
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        coeffs[11] = bad;
+        assert!(matches!(rulefile::encode(&h, &coeffs, &cnn, &[], &mut buf), Err(Error::InvalidField(_))));
+        coeffs[11] = 0.0;
+        let cnn_bad = [1.0, bad, 3.0];
+        assert!(matches!(
+            rulefile::encode(&h, &coeffs, &cnn_bad, &[], &mut buf),
+            Err(Error::InvalidField(_))
+        ));
+    }
+    // A file written by other means: NaN in a coefficient and a CNN weight, valid CRC. It
+    // parses (the format has no rule against it), and the reader can tell.
+    let (words, len) = encoded(3);
+    let mut b = bytemuck::cast_slice::<u32, u8>(&words)[..len].to_vec();
+    assert_eq!(RuleFile::parse(&b).unwrap().non_finite_values(), 0);
+    let payload = len - 4 - 4 * (h.n_coefficients as usize + 3);
+    b[payload + 8..payload + 12].copy_from_slice(&f32::NAN.to_le_bytes());
+    b[len - 8..len - 4].copy_from_slice(&f32::INFINITY.to_le_bytes());
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&b[..len - 4]);
+    b[len - 4..].copy_from_slice(&crc.to_le_bytes());
+    assert_eq!(RuleFile::parse(&b).unwrap().non_finite_values(), 2);
+}
+
+#[test]
 fn corruptions_are_typed_errors() {
     let (words, len) = encoded(0);
     let good = bytemuck::cast_slice::<u32, u8>(&words)[..len].to_vec();

@@ -43,6 +43,36 @@ pub enum Error {
         /// The plotting backend's message.
         msg: String,
     },
+    /// Training stopped on SIGINT or SIGTERM after writing its checkpoint.
+    #[error(
+        "interrupted by {} at generation {generation}; checkpoint written, continue with: hebb train --resume {}",
+        crate::signal::name(*signal),
+        dir.display()
+    )]
+    Interrupted {
+        /// The signal number.
+        signal: i32,
+        /// Generations completed (those in the checkpoint).
+        generation: u32,
+        /// The run directory.
+        dir: PathBuf,
+    },
+    /// An ES update produced non-finite parameters; the run stopped without saving them.
+    #[error(
+        "the run diverged: generation {generation}'s update made {bad} of {total} parameters \
+         non-finite (NaN or infinite); try a smaller --lr or --sigma. The last good checkpoint \
+         (generation {kept}) is kept"
+    )]
+    Diverged {
+        /// The generation whose update diverged.
+        generation: u32,
+        /// Non-finite parameters after it.
+        bad: usize,
+        /// Parameters in all.
+        total: usize,
+        /// The generation of the checkpoint left on disk.
+        kept: u32,
+    },
 }
 
 /// `Result` with hebb-train's [`Error`].

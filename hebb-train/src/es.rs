@@ -146,7 +146,8 @@ impl EsState {
 
     /// `−wd · mean(θ²)` over the penalised block of a candidate.
     pub fn penalty(&self, candidate: &[f32], weight_decay: f64) -> f64 {
-        let th = &candidate[..self.n_penalized];
+        // A checkpoint's block length is validated on reading; clamp anyway rather than panic.
+        let th = &candidate[..self.n_penalized.min(candidate.len())];
         if th.is_empty() {
             return 0.0;
         }

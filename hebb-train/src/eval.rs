@@ -16,6 +16,8 @@ pub struct EvalResult {
     pub returns: Vec<f64>,
     /// Mean episode length.
     pub mean_steps: f64,
+    /// Episodes cut short because the environment produced a non-finite observation.
+    pub aborted: usize,
 }
 
 impl EvalResult {
@@ -40,14 +42,12 @@ pub fn evaluate(
     seed: u64,
     threads: usize,
 ) -> Result<Vec<EvalResult>> {
-    if episodes == 0 {
-        return Err(Error::Config("--episodes must be ≥ 1".into()));
-    }
+    crate::setup::check_count("the episode count", episodes, crate::setup::MAX_EPISODES)?;
     let pool = crate::train::pool(threads)?;
     let variants = setup.variants();
     let mut out = Vec::new();
     for (v, name) in variants.iter().enumerate() {
-        let eps: Vec<Result<(f64, u32)>> = pool.install(|| {
+        let eps: Vec<Result<(f64, u32, bool)>> = pool.install(|| {
             (0..episodes)
                 .into_par_iter()
                 .map_init(
@@ -61,7 +61,7 @@ pub fn evaluate(
                             derive_seed(seed, &[7, v as u64, e as u64]),
                             None,
                         )?;
-                        Ok((ep.ret, ep.steps))
+                        Ok((ep.ret, ep.steps, ep.aborted))
                     },
                 )
                 .collect()
@@ -70,10 +70,41 @@ pub fn evaluate(
         out.push(EvalResult {
             variant: name.clone().unwrap_or_else(|| "default".into()),
             mean_steps: eps.iter().map(|e| e.1 as f64).sum::<f64>() / eps.len() as f64,
+            aborted: eps.iter().filter(|e| e.2).count(),
             returns: eps.into_iter().map(|e| e.0).collect(),
         });
     }
     Ok(out)
+}
+
+/// Folder names for the variants' plots: a variant given as a path (a morphology file,
+/// `/abs/tiny.json`) is named by its file stem, anything but letters, digits, `-`, `_` and `.`
+/// becomes `_`, and repeated names get `-2`, `-3`, … appended.
+pub fn folder_names<'a>(variants: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in variants {
+        let p = std::path::Path::new(v);
+        let base = if v.contains(['/', '\\']) || p.extension().is_some_and(|e| e == "json") {
+            p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+        } else {
+            v.to_string()
+        };
+        let mut base: String = base
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+            .collect();
+        if base.is_empty() || base.chars().all(|c| c == '.') {
+            base = "variant".into();
+        }
+        let mut name = base.clone();
+        let mut n = 2;
+        while out.contains(&name) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        out.push(name);
+    }
+    out
 }
 
 /// What happens inside one episode, step by step (the paper's weight-attractor figure and the
@@ -171,5 +202,14 @@ pub fn render_episode(
     match failed {
         Some(e) => Err(e),
         None => Ok(ep),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn folder_names_come_from_names_not_paths() {
+        let got = super::folder_names(["standard", "/abs/tiny.json", "rel/dir/tiny.json", "a b", "..", "/"]);
+        assert_eq!(got, ["standard", "tiny", "tiny-2", "a_b", "variant", "variant-2"]);
     }
 }

@@ -239,6 +239,20 @@ impl AlignedBytes {
     }
 }
 
+/// Fails if the rule file at `path` holds NaN or infinite values (a diverged rule, written by
+/// something other than [`write_rule_file`], which refuses them).
+pub fn check_finite(path: &Path) -> Result<()> {
+    let a = read_rule_file(path)?;
+    let n = RuleFile::parse(a.bytes())?.non_finite_values();
+    if n > 0 {
+        return Err(Error::Corrupt {
+            path: path.to_path_buf(),
+            msg: format!("{n} values are NaN or infinite: a diverged rule, not usable"),
+        });
+    }
+    Ok(())
+}
+
 /// A human-readable description of a rule file (`hebb inspect`).
 pub fn describe(path: &Path) -> Result<String> {
     let a = read_rule_file(path)?;
@@ -246,10 +260,16 @@ pub fn describe(path: &Path) -> Result<String> {
     let h = f.header();
     let mut coeffs = vec![0.0f32; h.n_coefficients as usize];
     f.copy_coefficients(&mut coeffs)?;
-    let n = coeffs.len() as f64;
-    let mean = coeffs.iter().map(|&v| v as f64).sum::<f64>() / n.max(1.0);
-    let std = (coeffs.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n.max(1.0)).sqrt();
-    let (lo, hi) = coeffs.iter().fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+    // Statistics over the finite coefficients; the others are counted and flagged.
+    let finite: Vec<f64> = coeffs.iter().filter(|v| v.is_finite()).map(|&v| v as f64).collect();
+    let n = finite.len() as f64;
+    let mean = finite.iter().sum::<f64>() / n.max(1.0);
+    let std = (finite.iter().map(|&v| (v - mean).powi(2)).sum::<f64>() / n.max(1.0)).sqrt();
+    let (lo, hi) = match finite.is_empty() {
+        true => (f64::NAN, f64::NAN),
+        false => finite.iter().fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v))),
+    };
+    let non_finite = f.non_finite_values();
     let s = h.sizes;
     let rule = h.rule_kind()?;
     let mut out = String::new();
@@ -284,6 +304,12 @@ pub fn describe(path: &Path) -> Result<String> {
         coeffs.len(),
         h.encoding
     );
+    if non_finite > 0 {
+        let _ = writeln!(
+            out,
+            "NOT FINITE     {non_finite} values are NaN or infinite (statistics above: the finite ones)"
+        );
+    }
     if h.n_cnn_weights > 0 {
         let _ = writeln!(out, "CNN weights    {}", h.n_cnn_weights);
     }

@@ -11,11 +11,13 @@ pub mod error;
 pub mod es;
 pub mod eval;
 pub mod export;
+pub mod fsio;
 pub mod hil;
 pub mod plot;
 pub mod policy;
 pub mod run;
 pub mod setup;
+pub mod signal;
 pub mod train;
 pub mod video;
 

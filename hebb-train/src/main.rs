@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use hebb_core::rulefile::Encoding;
 use hebb_train::es::ParamInit;
 use hebb_train::run::{RunDir, files};
+use hebb_train::setup::{MAX_EPISODES, check_count};
 use hebb_train::train::{RunOptions, resume, train_new};
 use hebb_train::{Error, Result, Setup, TrainConfig, env, eval, export};
 
@@ -314,6 +315,10 @@ fn report_run(dir: &Path, s: &hebb_train::train::Summary, total: u32) {
             println!("  {f}");
         }
     }
+    let cut: u64 = s.log.iter().map(|r| r.aborted).sum();
+    if cut > 0 {
+        println!("  {cut} episodes were cut short by a non-finite observation (log.csv, column `aborted`)");
+    }
     if s.generations < total {
         println!("stopped early; continue with: hebb train --resume {}", dir.display());
     }
@@ -363,6 +368,10 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
             }
             #[cfg(not(feature = "mpi"))]
             let _ = mpi;
+            hebb_train::setup::check_threads(a.threads)?;
+            // Ctrl-C and SIGTERM stop at a checkpoint (one process: under MPI the launcher
+            // forwards signals to every rank, which would have to agree on where to stop).
+            hebb_train::signal::install()?;
             if let Some(dir) = &a.resume {
                 let s = resume(dir, a.gens, opts)?;
                 let total = RunDir::open(dir)?.load_config()?.generations;
@@ -377,6 +386,8 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
             Ok(())
         }
         Cmd::Eval(a) => {
+            check_count("--episodes", a.episodes, MAX_EPISODES)?;
+            hebb_train::setup::check_threads(a.threads)?;
             let run = RunDir::open(&a.run)?;
             let mut cfg = run.load_config()?;
             if let Some(m) = a.morphologies {
@@ -386,7 +397,7 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
                 cfg.paper_fitness = false;
             }
             let setup = Setup::new(cfg)?;
-            let ck = run.load_checkpoint()?;
+            let ck = run.load_checkpoint_for(&setup)?;
             let res = eval::evaluate(&setup, &ck.state.params, a.episodes, a.seed, a.threads)?;
             println!(
                 "{} after {} generations, {} episodes per variant (seed {}):",
@@ -400,10 +411,19 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
                     r.std(),
                     r.mean_steps
                 );
+                if r.aborted > 0 {
+                    println!(
+                        "  {:<16} {} of {} episodes cut short by a non-finite observation",
+                        "",
+                        r.aborted,
+                        r.returns.len()
+                    );
+                }
             }
             if a.plot_weights {
-                for (v, r) in res.iter().enumerate() {
-                    let dir = a.run.join("eval").join(&r.variant);
+                let names = eval::folder_names(res.iter().map(|r| r.variant.as_str()));
+                for (v, (r, name)) in res.iter().zip(&names).enumerate() {
+                    let dir = a.run.join("eval").join(name);
                     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
                     let tr = eval::trace_episode(&setup, &ck.state.params, v, a.seed, a.plot_steps)?;
                     let title = format!("{} {}", setup.cfg.env, r.variant);
@@ -415,9 +435,13 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
             Ok(())
         }
         Cmd::Export { run, out, f16, check_episodes, threads } => {
+            if f16 {
+                check_count("--check-episodes", check_episodes, MAX_EPISODES)?;
+                hebb_train::setup::check_threads(threads)?;
+            }
             let dir = RunDir::open(&run)?;
             let setup = Setup::new(dir.load_config()?)?;
-            let ck = dir.load_checkpoint()?;
+            let ck = dir.load_checkpoint_for(&setup)?;
             let encoding = if f16 { Encoding::F16 } else { Encoding::F32 };
             if f16 {
                 let r =
@@ -451,7 +475,7 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
         }
         Cmd::Inspect { file } => {
             print!("{}", export::describe(&file)?);
-            Ok(())
+            export::check_finite(&file)
         }
         Cmd::Hil(a) => hil(a),
         Cmd::Render(a) => {
@@ -461,7 +485,7 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
                 cfg.variants = vec![m];
             }
             let setup = Setup::new(cfg)?;
-            let ck = run.load_checkpoint()?;
+            let ck = run.load_checkpoint_for(&setup)?;
             // Frames at 50 Hz; GIF delays are in hundredths of a second (at least 2 in practice).
             let delay = (2 * a.every).clamp(2, u16::MAX as u32) as u16;
             let mut gif = hebb_train::video::GifWriter::new(a.scale, delay)?;
@@ -528,6 +552,7 @@ fn hil(a: HilArgs) -> Result<()> {
 }
 
 fn main() -> ExitCode {
+    hebb_train::signal::default_sigpipe();
     let cli = Cli::parse();
     // Under an MPI launcher (feature `mpi`), `hebb train` runs one ES across the ranks.
     #[cfg(feature = "mpi")]
@@ -555,7 +580,11 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            match e {
+                // 128 + the signal, as a shell reports a process the signal ended.
+                Error::Interrupted { signal, .. } => ExitCode::from((128 + signal).clamp(1, 255) as u8),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -588,7 +588,10 @@ impl MpiEvaluator<'_> {
                 wait += o.wait_s;
             }
             for (i, r) in o.results {
-                send.extend_from_slice(&[i as u64, r.ret.to_bits(), r.penalty.to_bits(), r.steps]);
+                // The index word carries the count of cut-short episodes in its high half (at
+                // most episodes × variants < 2^26, so never REC_STATS or REC_ERROR).
+                let index = (i as u64) | ((r.aborted as u64) << 32);
+                send.extend_from_slice(&[index, r.ret.to_bits(), r.penalty.to_bits(), r.steps]);
             }
             if local_error.is_none() {
                 local_error = o.error;
@@ -631,13 +634,14 @@ impl MpiEvaluator<'_> {
                     last_comm = last_comm.min(f64::from_bits(rec[3]));
                 }
                 REC_ERROR => failed.push(rec[1]),
-                i => {
-                    let i = i as usize;
+                word => {
+                    let (i, aborted) = ((word & 0xffff_ffff) as usize, (word >> 32) as u32);
                     if let Some(o) = out.get_mut(i) {
                         *o = CandidateResult {
                             ret: f64::from_bits(rec[1]),
                             penalty: f64::from_bits(rec[2]),
                             steps: rec[3],
+                            aborted,
                         };
                         seen[i] += 1;
                     }

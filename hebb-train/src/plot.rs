@@ -40,11 +40,19 @@ pub fn line_chart(
     let err = |e: String| Error::Plot { path: path.to_path_buf(), msg: e };
     let svg = path.extension().is_some_and(|e| e == "svg");
     let size = (900, 560);
-    if svg {
-        draw(SVGBackend::new(path, size).into_drawing_area(), title, x_label, y_label, series).map_err(err)
+    // Drawn into a temporary file (with the extension, which picks the encoder), then renamed:
+    // a failed plot leaves the previous one whole.
+    let tmp = crate::fsio::temp_path(path, true);
+    let drawn = if svg {
+        draw(SVGBackend::new(&tmp, size).into_drawing_area(), title, x_label, y_label, series)
     } else {
-        draw(BitMapBackend::new(path, size).into_drawing_area(), title, x_label, y_label, series).map_err(err)
+        draw(BitMapBackend::new(&tmp, size).into_drawing_area(), title, x_label, y_label, series)
+    };
+    if let Err(e) = drawn {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
     }
+    crate::fsio::commit(&tmp, path)
 }
 
 fn draw<DB: DrawingBackend>(

@@ -3,14 +3,13 @@
 //! flushed, then renamed), so an interrupted write never leaves a half-written file.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::es::EsState;
-use crate::setup::TrainConfig;
+use crate::setup::{Setup, TrainConfig};
 
 /// File names inside a run directory.
 pub mod files {
@@ -43,6 +42,95 @@ pub struct Checkpoint {
     pub wall_s: f64,
 }
 
+impl Checkpoint {
+    /// The file's bytes: magic, version, postcard body, CRC-32 of everything before it.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        let body = postcard::to_stdvec(self).map_err(|e| Error::Config(e.to_string()))?;
+        let mut bytes = Vec::with_capacity(body.len() + 16);
+        bytes.extend_from_slice(CKPT_MAGIC);
+        bytes.extend_from_slice(&CKPT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&body);
+        let crc = CRC.checksum(&bytes);
+        bytes.extend_from_slice(&crc.to_le_bytes());
+        Ok(bytes)
+    }
+
+    /// Decodes a checkpoint file and validates every field that can be checked without the
+    /// run's configuration ([`Checkpoint::validate`]); the error says what is wrong. Never
+    /// panics, whatever the bytes.
+    pub fn decode(bytes: &[u8]) -> std::result::Result<Checkpoint, String> {
+        if bytes.len() < 16 || &bytes[..8] != CKPT_MAGIC {
+            return Err("not a hebb checkpoint".into());
+        }
+        let (body, crc) = bytes.split_at(bytes.len() - 4);
+        if CRC.checksum(body).to_le_bytes() != crc {
+            return Err("CRC mismatch (corrupt or truncated checkpoint)".into());
+        }
+        let version = u32::from_le_bytes([body[8], body[9], body[10], body[11]]);
+        if version != CKPT_VERSION {
+            return Err(format!("unsupported checkpoint version {version}"));
+        }
+        let (ck, rest): (Checkpoint, _) =
+            postcard::take_from_bytes(&body[12..]).map_err(|e| e.to_string())?;
+        if !rest.is_empty() {
+            return Err(format!("{} unexpected bytes after the checkpoint's content", rest.len()));
+        }
+        ck.validate()?;
+        Ok(ck)
+    }
+
+    /// Checks the fields on their own: a non-empty, all-finite parameter vector, a penalised
+    /// block within it, finite positive `lr` and `σ`, finite non-negative wall time.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let s = &self.state;
+        if s.params.is_empty() {
+            return Err("holds no parameters".into());
+        }
+        let bad = s.params.iter().filter(|v| !v.is_finite()).count();
+        if bad > 0 {
+            return Err(format!("{bad} of {} parameters are not finite (NaN or infinite)", s.params.len()));
+        }
+        if s.n_penalized > s.params.len() {
+            return Err(format!(
+                "penalised block of {} values is longer than the {} parameters",
+                s.n_penalized,
+                s.params.len()
+            ));
+        }
+        for (name, v) in [("learning rate", s.lr), ("σ", s.sigma)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!("{name} {v} is not a finite positive number"));
+            }
+        }
+        if !(self.wall_s.is_finite() && self.wall_s >= 0.0) {
+            return Err(format!("wall time {} s is not a finite non-negative number", self.wall_s));
+        }
+        Ok(())
+    }
+
+    /// Checks the checkpoint against the run it belongs to: `setup`'s parameter layout and
+    /// seed, and at most `budget` generations done.
+    pub fn check_against(&self, setup: &Setup, budget: u32) -> std::result::Result<(), String> {
+        let s = &self.state;
+        if s.params.len() != setup.dim {
+            return Err(format!("holds {} parameters, the config needs {}", s.params.len(), setup.dim));
+        }
+        if s.n_penalized != setup.n_penalized {
+            return Err(format!(
+                "penalised block of {} values, the config needs {}",
+                s.n_penalized, setup.n_penalized
+            ));
+        }
+        if s.seed != setup.cfg.seed {
+            return Err(format!("seed {} differs from the config's {}", s.seed, setup.cfg.seed));
+        }
+        if s.generation > budget {
+            return Err(format!("{} generations done, more than the budget of {budget}", s.generation));
+        }
+        Ok(())
+    }
+}
+
 /// One row of `log.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogRow {
@@ -64,24 +152,13 @@ pub struct LogRow {
     pub env_steps: u64,
     /// Cumulative wall-clock seconds.
     pub wall_s: f64,
+    /// Episodes of this generation cut short because the environment produced a non-finite
+    /// observation (absent in logs of older versions: 0).
+    #[serde(default)]
+    pub aborted: u64,
 }
 
-/// Writes `bytes` to `path` atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let res = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    res.map_err(|e| Error::io(path, e))
-}
+pub use crate::fsio::write_atomic;
 
 /// A run directory.
 #[derive(Debug, Clone)]
@@ -91,9 +168,12 @@ pub struct RunDir {
 }
 
 impl RunDir {
-    /// Creates a new run directory; refuses one that already holds a run.
+    /// Creates a new run directory; refuses one that already holds a run. A run exists once
+    /// both its config and its checkpoint do (a new run writes its config last); a directory
+    /// holding only one of them is what a start interrupted before its first checkpoint
+    /// leaves, and counts as empty.
     pub fn create(path: &Path) -> Result<Self> {
-        if path.join(files::CONFIG).exists() || path.join(files::CHECKPOINT).exists() {
+        if path.join(files::CONFIG).exists() && path.join(files::CHECKPOINT).exists() {
             return Err(Error::Config(format!(
                 "{} already holds a run; use `hebb train --resume {}` or another --out",
                 path.display(),
@@ -129,42 +209,47 @@ impl RunDir {
         write_atomic(&self.file(files::CONFIG), &json)
     }
 
-    /// Loads the configuration.
+    /// Loads the configuration and validates it (every value in range, names known); errors
+    /// name the file.
     pub fn load_config(&self) -> Result<TrainConfig> {
         let p = self.file(files::CONFIG);
         let bytes = fs::read(&p).map_err(|e| Error::io(&p, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt { path: p, msg: e.to_string() })
+        let cfg: TrainConfig = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Corrupt { path: p.clone(), msg: e.to_string() })?;
+        Setup::new(cfg.clone()).map_err(|e| Error::Corrupt { path: p, msg: e.to_string() })?;
+        Ok(cfg)
     }
 
     /// Saves a checkpoint atomically (magic, version, postcard body, CRC-32).
     pub fn save_checkpoint(&self, ck: &Checkpoint) -> Result<()> {
-        let body = postcard::to_stdvec(ck).map_err(|e| Error::Config(e.to_string()))?;
-        let mut bytes = Vec::with_capacity(body.len() + 16);
-        bytes.extend_from_slice(CKPT_MAGIC);
-        bytes.extend_from_slice(&CKPT_VERSION.to_le_bytes());
-        bytes.extend_from_slice(&body);
-        let crc = CRC.checksum(&bytes);
-        bytes.extend_from_slice(&crc.to_le_bytes());
-        write_atomic(&self.file(files::CHECKPOINT), &bytes)
+        write_atomic(&self.file(files::CHECKPOINT), &ck.encode()?)
     }
 
-    /// Loads and verifies the checkpoint.
+    /// Loads the checkpoint and checks every field that can be checked on its own
+    /// ([`Checkpoint::decode`]).
     pub fn load_checkpoint(&self) -> Result<Checkpoint> {
         let p = self.file(files::CHECKPOINT);
-        let bytes = fs::read(&p).map_err(|e| Error::io(&p, e))?;
-        let corrupt = |msg: &str| Error::Corrupt { path: p.clone(), msg: msg.to_string() };
-        if bytes.len() < 16 || &bytes[..8] != CKPT_MAGIC {
-            return Err(corrupt("not a hebb checkpoint"));
-        }
-        let (body, crc) = bytes.split_at(bytes.len() - 4);
-        if CRC.checksum(body).to_le_bytes() != crc {
-            return Err(corrupt("CRC mismatch (corrupt or truncated checkpoint)"));
-        }
-        let version = u32::from_le_bytes([body[8], body[9], body[10], body[11]]);
-        if version != CKPT_VERSION {
-            return Err(corrupt(&format!("unsupported checkpoint version {version}")));
-        }
-        postcard::from_bytes(&body[12..]).map_err(|e| corrupt(&e.to_string()))
+        let bytes = fs::read(&p).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::Corrupt {
+                path: p.clone(),
+                msg: format!(
+                    "missing: the run never wrote its first checkpoint; `hebb train --out {}` starts \
+                     it afresh",
+                    self.path.display()
+                ),
+            },
+            _ => Error::io(&p, e),
+        })?;
+        Checkpoint::decode(&bytes).map_err(|msg| Error::Corrupt { path: p, msg })
+    }
+
+    /// Loads the checkpoint and checks it against the run's setup as well: parameter count,
+    /// penalised block, seed, and a generation count within the budget.
+    pub fn load_checkpoint_for(&self, setup: &Setup) -> Result<Checkpoint> {
+        let ck = self.load_checkpoint()?;
+        ck.check_against(setup, setup.cfg.generations)
+            .map_err(|msg| Error::Corrupt { path: self.file(files::CHECKPOINT), msg })?;
+        Ok(ck)
     }
 
     /// Reads `log.csv` (empty if absent).
@@ -187,8 +272,19 @@ impl RunDir {
             w.serialize(r).map_err(|e| Error::Config(e.to_string()))?;
         }
         if rows.is_empty() {
-            w.write_record(["generation", "mean", "max", "min", "std", "lr", "sigma", "env_steps", "wall_s"])
-                .map_err(|e| Error::Config(e.to_string()))?;
+            w.write_record([
+                "generation",
+                "mean",
+                "max",
+                "min",
+                "std",
+                "lr",
+                "sigma",
+                "env_steps",
+                "wall_s",
+                "aborted",
+            ])
+            .map_err(|e| Error::Config(e.to_string()))?;
         }
         let bytes = w.into_inner().map_err(|e| Error::Config(e.to_string()))?;
         write_atomic(&self.file(files::LOG), &bytes)

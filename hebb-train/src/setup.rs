@@ -65,6 +65,88 @@ impl Default for TrainConfig {
     }
 }
 
+/// Largest population accepted (its bookkeeping is a few tens of bytes per candidate; the
+/// paper's largest is 500).
+pub const MAX_POP: usize = 1_000_000;
+/// Largest number of episodes per candidate and variant, or per variant in an evaluation.
+pub const MAX_EPISODES: usize = 1_000_000;
+/// Largest number of environment variants a run may average over.
+pub const MAX_VARIANTS: usize = 64;
+/// Largest worker-thread count accepted (`--threads`; 0 means all cores).
+pub const MAX_THREADS: usize = 1024;
+
+/// Checks a count given on the command line: `1..=max`, with the flag's name in the error.
+pub fn check_count(flag: &str, v: usize, max: usize) -> Result<()> {
+    if v == 0 || v > max {
+        return Err(Error::Config(format!("{flag} must be between 1 and {max}, got {v}")));
+    }
+    Ok(())
+}
+
+/// Checks `--threads`: 0 (all cores) up to [`MAX_THREADS`].
+pub fn check_threads(threads: usize) -> Result<()> {
+    if threads > MAX_THREADS {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        return Err(Error::Config(format!(
+            "--threads must be between 0 (all {cores} cores) and {MAX_THREADS}, got {threads}"
+        )));
+    }
+    Ok(())
+}
+
+impl TrainConfig {
+    /// Checks every value against its domain before anything is built or written; the error
+    /// names the command-line flag (and the `config.json` field) and the allowed range.
+    pub fn validate(&self) -> Result<()> {
+        let es = &self.es;
+        let bad = |flag: &str, field: &str, range: &str, v: &dyn std::fmt::Display| {
+            Err(Error::Config(format!("{flag} ({field}) must be {range}, got {v}")))
+        };
+        if es.pop < 2 || !es.pop.is_multiple_of(2) || es.pop > MAX_POP {
+            return Err(Error::Config(format!(
+                "population must be even and ≥ 2 (mirrored pairs), at most {MAX_POP}: --pop (es.pop) got {}",
+                es.pop
+            )));
+        }
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        let non_negative = |v: f64| v.is_finite() && v >= 0.0;
+        let decay = |v: f64| v.is_finite() && v > 0.0 && v <= 1.0;
+        type Check<'a> = (&'a str, &'a str, f64, &'a dyn Fn(f64) -> bool, &'a str);
+        let reals: [Check<'_>; 7] = [
+            ("--sigma", "es.sigma", es.sigma, &positive, "a finite number > 0"),
+            ("--lr", "es.lr", es.lr, &positive, "a finite number > 0"),
+            ("--lr-decay", "es.lr_decay", es.lr_decay, &decay, "in (0, 1]"),
+            ("--sigma-decay", "es.sigma_decay", es.sigma_decay, &decay, "in (0, 1]"),
+            ("--weight-decay", "es.weight_decay", es.weight_decay, &non_negative, "a finite number ≥ 0"),
+            ("the learning-rate floor", "es.lr_floor", es.lr_floor, &non_negative, "a finite number ≥ 0"),
+            ("the σ floor", "es.sigma_floor", es.sigma_floor, &non_negative, "a finite number ≥ 0"),
+        ];
+        for (flag, field, v, ok, range) in reals {
+            if !ok(v) {
+                return bad(flag, field, range, &v);
+            }
+        }
+        if self.generations == 0 {
+            return bad("--gens", "generations", "≥ 1", &0);
+        }
+        if self.episodes == 0 || self.episodes > MAX_EPISODES {
+            return bad("--episodes", "episodes", &format!("between 1 and {MAX_EPISODES}"), &self.episodes);
+        }
+        if self.checkpoint_every == 0 {
+            return bad("--checkpoint-every", "checkpoint_every", "≥ 1", &0);
+        }
+        if self.variants.len() > MAX_VARIANTS {
+            return bad(
+                "--morphologies",
+                "variants",
+                &format!("at most {MAX_VARIANTS} names"),
+                &self.variants.len(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// Parses `uni` / `normal` / `coevolve`.
 pub fn parse_init(s: &str) -> Result<WeightInit> {
     match s {
@@ -191,6 +273,7 @@ pub struct Parts<'a> {
 impl Setup {
     /// Validates `cfg` (names, sizes, population) and derives the layout.
     pub fn new(cfg: TrainConfig) -> Result<Self> {
+        cfg.validate()?;
         let rule = RuleKind::from_str(&cfg.rule).map_err(|_| {
             Error::Config(format!(
                 "unknown rule `{}` (one of: {})",
@@ -203,21 +286,6 @@ impl Setup {
             return Err(Error::Config(
                 "--static evolves the weights themselves; drop --init coevolve".into(),
             ));
-        }
-        if cfg.es.pop < 2 || !cfg.es.pop.is_multiple_of(2) {
-            return Err(Error::Config(format!(
-                "population must be even and ≥ 2 (mirrored pairs), got {}",
-                cfg.es.pop
-            )));
-        }
-        if cfg.episodes == 0 {
-            return Err(Error::Config("episodes per candidate must be ≥ 1".into()));
-        }
-        if !(cfg.es.sigma > 0.0 && cfg.es.lr > 0.0) {
-            return Err(Error::Config("sigma and lr must be positive".into()));
-        }
-        if cfg.checkpoint_every == 0 {
-            return Err(Error::Config("checkpoint interval must be ≥ 1".into()));
         }
         let env = make_env(&cfg, cfg.variants.first().map(String::as_str))?;
         for v in cfg.variants.iter().skip(1) {

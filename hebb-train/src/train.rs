@@ -45,6 +45,7 @@ pub fn episode_seed(seed: u64, g: u32, k: usize, v: usize, e: usize) -> u64 {
 /// The worker pool of training and evaluation: `threads` threads (0: all cores), with stacks
 /// large enough for the car head's networks.
 pub(crate) fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    crate::setup::check_threads(threads)?;
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .stack_size(8 << 20)
@@ -62,6 +63,8 @@ pub struct CandidateResult {
     pub penalty: f64,
     /// Environment steps.
     pub steps: u64,
+    /// Episodes cut short by a non-finite observation.
+    pub aborted: u32,
 }
 
 /// Evaluates candidate `i` of `state`'s current generation with `worker`: every variant, every
@@ -76,7 +79,7 @@ pub fn evaluate_candidate(
     let variants = setup.variants().len();
     state.candidate(i, &mut worker.params);
     let penalty = state.penalty(&worker.params, cfg.es.weight_decay);
-    let (mut total, mut steps) = (0.0, 0u64);
+    let (mut total, mut steps, mut aborted) = (0.0, 0u64, 0u32);
     for v in 0..variants {
         for e in 0..cfg.episodes {
             let ep = worker.episode(
@@ -88,9 +91,10 @@ pub fn evaluate_candidate(
             )?;
             total += ep.ret;
             steps += ep.steps as u64;
+            aborted += ep.aborted as u32;
         }
     }
-    Ok(CandidateResult { ret: total / (variants * cfg.episodes) as f64, penalty, steps })
+    Ok(CandidateResult { ret: total / (variants * cfg.episodes) as f64, penalty, steps, aborted })
 }
 
 /// Where a generation's population is evaluated: in this process ([`LocalEvaluator`]) or
@@ -132,6 +136,14 @@ impl PopulationEvaluator for LocalEvaluator {
                 .map_init(
                     || Worker::new(setup),
                     |worker, i| {
+                        // SIGINT/SIGTERM: abandon the generation at a candidate boundary.
+                        if let Some(signal) = crate::signal::requested() {
+                            return Err(Error::Interrupted {
+                                signal,
+                                generation: state.generation,
+                                dir: Default::default(),
+                            });
+                        }
                         let w = worker.as_mut().map_err(|e| Error::Config(e.to_string()))?;
                         evaluate_candidate(setup, state, w, i)
                     },
@@ -161,51 +173,76 @@ pub struct Prepared {
     pub log: Vec<LogRow>,
 }
 
-/// Creates a new run in `dir` (which must not hold one): config, initial checkpoint, empty log.
+/// Creates a new run in `dir` (which must not hold one): initial checkpoint, empty log, and the
+/// config last, so that a start that fails half-way (a full disk) leaves no run behind — the
+/// files it wrote are removed again, and the directory too if it made it.
 pub fn prepare_new(dir: &Path, cfg: TrainConfig) -> Result<Prepared> {
+    // Every value is checked before anything is created.
     let setup = Setup::new(cfg)?;
+    let existed = dir.exists();
     let run = RunDir::create(dir)?;
-    run.save_config(&setup.cfg)?;
+    crate::fsio::remove_stale_temps(dir)?;
     let state = EsState::new(setup.dim, setup.n_penalized, &setup.cfg.es, setup.cfg.seed);
     let checkpoint = Checkpoint { state, env_steps: 0, wall_s: 0.0 };
-    run.save_checkpoint(&checkpoint)?;
-    run.save_log(&[])?;
+    let written = run
+        .save_checkpoint(&checkpoint)
+        .and_then(|()| run.save_log(&[]))
+        .and_then(|()| run.save_config(&setup.cfg));
+    if let Err(e) = written {
+        for f in [files::CONFIG, files::LOG, files::CHECKPOINT] {
+            let _ = std::fs::remove_file(run.file(f));
+        }
+        if !existed {
+            let _ = std::fs::remove_dir(dir);
+        }
+        return Err(e);
+    }
     Ok(Prepared { run, setup, checkpoint, log: vec![] })
 }
 
-/// Opens the run in `dir` to continue it from its checkpoint, optionally raising the
-/// generation budget (saved to its config).
+/// Opens the run in `dir` to continue it from its checkpoint, optionally changing the
+/// generation budget. Everything is checked first (config, checkpoint against it, a budget not
+/// below the generations done); the new budget is saved to the config last.
 pub fn prepare_resume(dir: &Path, generations: Option<u32>) -> Result<Prepared> {
     let run = RunDir::open(dir)?;
     let mut cfg = run.load_config()?;
+    let ck = run.load_checkpoint()?;
     if let Some(g) = generations {
+        if g < ck.state.generation {
+            return Err(Error::Config(format!(
+                "--gens {g} is below the {} generations {} has already done",
+                ck.state.generation,
+                dir.display()
+            )));
+        }
         cfg.generations = g;
-        run.save_config(&cfg)?;
     }
     let setup = Setup::new(cfg)?;
-    let ck = run.load_checkpoint()?;
-    if ck.state.params.len() != setup.dim {
-        return Err(Error::Corrupt {
-            path: run.file(files::CHECKPOINT),
-            msg: format!("holds {} parameters, the config needs {}", ck.state.params.len(), setup.dim),
-        });
-    }
+    ck.check_against(&setup, setup.cfg.generations)
+        .map_err(|msg| Error::Corrupt { path: run.file(files::CHECKPOINT), msg })?;
     // Generations after the checkpoint were lost with the interruption: drop their rows.
     let mut log = run.load_log()?;
     log.retain(|r| r.generation < ck.state.generation);
+    crate::fsio::remove_stale_temps(dir)?;
+    if generations.is_some() {
+        run.save_config(&setup.cfg)?;
+    }
     Ok(Prepared { run, setup, checkpoint: ck, log })
 }
 
 /// Starts a new run in `dir` (which must not hold one).
 pub fn train_new(dir: &Path, cfg: TrainConfig, opts: RunOptions) -> Result<Summary> {
+    // The thread count is checked (and the pool built) before anything is written.
+    let mut evaluator = LocalEvaluator::new(opts.threads)?;
     let p = prepare_new(dir, cfg)?;
-    train_prepared(p, opts, &mut LocalEvaluator::new(opts.threads)?)
+    train_prepared(p, opts, &mut evaluator)
 }
 
 /// Continues the run in `dir` from its checkpoint, optionally raising the generation budget.
 pub fn resume(dir: &Path, generations: Option<u32>, opts: RunOptions) -> Result<Summary> {
+    let mut evaluator = LocalEvaluator::new(opts.threads)?;
     let p = prepare_resume(dir, generations)?;
-    train_prepared(p, opts, &mut LocalEvaluator::new(opts.threads)?)
+    train_prepared(p, opts, &mut evaluator)
 }
 
 /// Trains a prepared run to its end (or `opts.stop_after`), evaluating with `evaluator`. Only a
@@ -252,18 +289,39 @@ fn train_loop(
     };
     let mut fitness = vec![0.0f64; cfg.es.pop];
     let mut results = vec![CandidateResult::default(); cfg.es.pop];
+    // The generation of the checkpoint on disk.
+    let mut saved = ck.state.generation;
+    // Writes the log and checkpoint of an interrupted run and says how to resume it.
+    let interrupted = |ck: &Checkpoint, log: &[LogRow], signal: i32| -> Error {
+        bar.abandon();
+        if leader && let Err(e) = run.save_log(log).and_then(|()| run.save_checkpoint(ck)) {
+            return e;
+        }
+        Error::Interrupted { signal, generation: ck.state.generation, dir: run.path.clone() }
+    };
     while ck.state.generation < end {
         let t0 = Instant::now();
         let g = ck.state.generation;
-        evaluator.evaluate(setup, &ck.state, &mut results)?;
+        match evaluator.evaluate(setup, &ck.state, &mut results) {
+            Ok(()) => {}
+            Err(Error::Interrupted { signal, .. }) => return Err(interrupted(&ck, &log, signal)),
+            Err(e) => return Err(e),
+        }
         let mut returns = Vec::with_capacity(cfg.es.pop);
+        let mut aborted = 0u64;
         for (i, r) in results.iter().enumerate() {
             returns.push(r.ret);
             fitness[i] = r.ret + r.penalty;
             ck.env_steps += r.steps;
+            aborted += r.aborted as u64;
         }
         let (lr, sigma) = (ck.state.lr, ck.state.sigma);
         evaluator.pool().install(|| ck.state.update(&fitness, &cfg.es));
+        let bad = ck.state.params.iter().filter(|v| !v.is_finite()).count();
+        if bad > 0 || !(ck.state.lr.is_finite() && ck.state.sigma.is_finite()) {
+            bar.abandon();
+            return Err(Error::Diverged { generation: g, bad, total: ck.state.params.len(), kept: saved });
+        }
         ck.wall_s += t0.elapsed().as_secs_f64();
         let n = returns.len() as f64;
         let mean = returns.iter().sum::<f64>() / n;
@@ -277,8 +335,13 @@ fn train_loop(
             sigma,
             env_steps: ck.env_steps,
             wall_s: ck.wall_s,
+            aborted,
         };
-        bar.set_message(format!("mean {:.1} max {:.1}", row.mean, row.max));
+        let cut = match aborted {
+            0 => String::new(),
+            n => format!(", {n} episodes cut short by a non-finite observation"),
+        };
+        bar.set_message(format!("mean {:.1} max {:.1}{cut}", row.mean, row.max));
         bar.inc(1);
         log.push(row);
         let gen_done = ck.state.generation;
@@ -288,9 +351,20 @@ fn train_loop(
                 // rows, which resume drops.
                 run.save_log(&log)?;
                 run.save_checkpoint(&ck)?;
-                plot::fitness_curve(&log, &title, &run.file(files::PLOT_PNG), &run.file(files::PLOT_SVG))?;
+                // A plot is a view of the log: failing to draw one is not worth the run.
+                if let Err(e) =
+                    plot::fitness_curve(&log, &title, &run.file(files::PLOT_PNG), &run.file(files::PLOT_SVG))
+                {
+                    bar.suspend(|| eprintln!("warning: {e} (training goes on)"));
+                }
             }
+            saved = gen_done;
             evaluator.checkpointed(&ck.state)?;
+        }
+        if let Some(signal) = crate::signal::requested()
+            && ck.state.generation < end
+        {
+            return Err(interrupted(&ck, &log, signal));
         }
     }
     bar.finish();
