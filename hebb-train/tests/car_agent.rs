@@ -19,7 +19,7 @@ fn parameter_layout() {
     assert_eq!(s.obs_dim, 3 * 84 * 84);
     assert_eq!((s.n_penalized, s.n_cnn, s.dim), (456_640, 1_362, 456_640 + 1_362));
     assert_eq!(s.mapping, ActionMapping::Car);
-    assert!(s.normalize, "the car normalises its layers (SPEC §3)");
+    assert!(s.normalize, "the car normalises its layers (docs/method.md, Rules)");
     assert_eq!((s.cfg.es.pop, s.cfg.generations), (200, 300));
     let st = Setup::new(TrainConfig { static_weights: true, ..car_preset() }).unwrap();
     assert_eq!((st.n_penalized, st.n_cnn, st.dim), (91_328, 1_362, 91_328 + 1_362));
@@ -44,7 +44,7 @@ fn tiny_training_run_exports_cnn_and_renders() {
         checkpoint_every: 1,
         ..car_short_preset()
     };
-    let s = train_new(dir.path(), cfg.clone(), RunOptions { threads: 0, progress: false, stop_after: None })
+    let s = train_new(dir.path(), cfg.clone(), RunOptions { threads: 0, progress: false, stop_after: None, print_every: 0 })
         .unwrap();
     assert_eq!(s.log.len(), 2);
     assert!(s.log.iter().all(|r| r.mean.is_finite()));
@@ -85,7 +85,7 @@ fn static_baseline_runs_through_the_cnn() {
         generations: 1,
         ..car_short_preset()
     };
-    let s = train_new(dir.path(), cfg.clone(), RunOptions { threads: 1, progress: false, stop_after: None })
+    let s = train_new(dir.path(), cfg.clone(), RunOptions { threads: 1, progress: false, stop_after: None, print_every: 0 })
         .unwrap();
     assert_eq!(s.state.params.len(), 91_328 + 1_362);
     assert!(s.log[0].mean.is_finite());
