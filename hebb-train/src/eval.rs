@@ -39,6 +39,12 @@ pub fn load_agent(path: &std::path::Path, env: Option<&str>) -> Result<Agent> {
         let ck = run.load_checkpoint()?;
         return Ok(Agent { cfg, params: ck.state.params, generation: ck.state.generation });
     }
+    if !path.exists() {
+        return Err(Error::Config(format!(
+            "{} is not a run directory or a rule file (it does not exist)",
+            path.display()
+        )));
+    }
     let bytes = crate::export::read_rule_file(path)?;
     let corrupt = |msg: String| Error::Corrupt { path: path.to_path_buf(), msg };
     let f = hebb_core::rulefile::RuleFile::parse(bytes.bytes()).map_err(|e| corrupt(e.to_string()))?;

@@ -60,8 +60,9 @@ enum Cmd {
     /// then the same episode on the desktop alone; prints both distances and whether every
     /// action matched bit for bit.
     Hil(HilArgs),
-    /// Render one evaluation episode of a run as an animated GIF (car racing: the agent's own
-    /// 96×96 view, upscaled; the quadruped: a simple oblique projection following the torso).
+    /// Render one evaluation episode of a run (or a rule file) as an animated GIF (car racing:
+    /// the agent's own 96×96 view, upscaled; the quadruped: a simple oblique projection
+    /// following the torso; CartPole and Pendulum: simple 2-D drawings).
     Render(RenderArgs),
     /// List the environments, their variants (morphologies) and the morphology file format.
     Envs,
@@ -86,7 +87,7 @@ struct PlotArgs {
 
 #[derive(Args)]
 struct RenderArgs {
-    /// The run directory.
+    /// The run directory, or a rule file.
     run: PathBuf,
     /// Output GIF.
     #[arg(long, default_value = "episode.gif")]

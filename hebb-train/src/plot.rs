@@ -206,8 +206,9 @@ impl Chart {
             .y_labels(8)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(y_fmt)
-            .light_line_style(RGBColor(235, 235, 235))
-            .bold_line_style(RGBColor(215, 215, 215))
+            .max_light_lines(1)
+            .light_line_style(RGBColor(245, 245, 245))
+            .bold_line_style(RGBColor(220, 220, 220))
             .axis_desc_style(("sans-serif", 16))
             .label_style(("sans-serif", 14))
             .draw()
@@ -294,7 +295,8 @@ pub struct RunCurve {
 }
 
 /// The learning-curve chart of `runs`: per run, in its own colour, the population's mean
-/// return (line), mean ± 1 std (band) and the min–max range (light band, dashed edges).
+/// return (line), mean ± 1 std (band) and the min–max range (dashed lines; with a single run
+/// also a light band).
 pub fn learning_curves(runs: &[RunCurve], title: &str) -> Chart {
     let mut c = Chart {
         title: title.to_string(),
@@ -306,12 +308,15 @@ pub fn learning_curves(runs: &[RunCurve], title: &str) -> Chart {
     for (i, r) in runs.iter().enumerate() {
         let name = |what: &str| if r.label.is_empty() { what.to_string() } else { format!("{}: {what}", r.label) };
         let x = |row: &LogRow| row.generation as f64;
-        c.bands.push(Band {
-            label: String::new(),
-            points: r.rows.iter().map(|row| (x(row), row.min, row.max)).collect(),
-            color: i,
-            opacity: 0.08,
-        });
+        if runs.len() == 1 {
+            // Several runs' ranges would bury each other: the dashed edges suffice there.
+            c.bands.push(Band {
+                label: String::new(),
+                points: r.rows.iter().map(|row| (x(row), row.min, row.max)).collect(),
+                color: i,
+                opacity: 0.08,
+            });
+        }
         c.bands.push(Band {
             label: name("mean ± 1 std"),
             points: r.rows.iter().map(|row| (x(row), row.mean - row.std, row.mean + row.std)).collect(),

@@ -89,7 +89,7 @@ fn small_values_get_the_decimals_they_need_and_short_runs_integer_ticks() {
     let t = texts(&std::fs::read_to_string(&svg).unwrap());
     let ticks = numeric(&t);
     let bottom = ticks.iter().map(|t| t.1).fold(f64::MIN, f64::max);
-    let (x, y): (Vec<_>, Vec<_>) = ticks.iter().partition(|t| (t.1 - bottom).abs() < 1.0);
+    let (x, y): (Vec<&(f64, f64, String)>, Vec<_>) = ticks.iter().copied().partition(|t| (t.1 - bottom).abs() < 1.0);
     // Only whole generations, though the axis spans 3.
     assert!(x.iter().all(|t| t.2.parse::<i64>().is_ok()) && x.len() >= 3, "{x:?}");
     // Return ticks with two or three decimals, all distinct.
