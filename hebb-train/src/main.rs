@@ -350,8 +350,15 @@ fn report_run(dir: &Path, s: &hebb_train::train::Summary, total: u32) {
         println!(
             "done: {} of {} generations (log.csv rows 0–{}); generation {}: mean {:.2}, max {:.2}, min {:.2}; \
              {} env steps, {:.1} s in all",
-            s.generations, total, last.generation, last.generation, last.mean, last.max, last.min,
-            last.env_steps, last.wall_s
+            s.generations,
+            total,
+            last.generation,
+            last.generation,
+            last.mean,
+            last.max,
+            last.min,
+            last.env_steps,
+            last.wall_s
         );
     }
     println!("run directory: {}", dir.display());
@@ -375,7 +382,8 @@ fn print_config(setup: &Setup, dir: &Path, threads: usize, resumed_at: Option<u3
         format!("Hebbian {}, initial weights {}", setup.rule, c.init)
     };
     let variants = if c.variants.is_empty() { "default".to_string() } else { c.variants.join(", ") };
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let threads =
+        if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
     match resumed_at {
         Some(g) => println!("resuming {} at generation {g}", dir.display()),
         None => println!("new run in {}", dir.display()),
@@ -388,8 +396,17 @@ fn print_config(setup: &Setup, dir: &Path, threads: usize, resumed_at: Option<u3
     println!(
         "  ES: pop {}, generations {}, lr {} (×{}/gen, floor {}), σ {} (×{}/gen, floor {}), weight decay {}, \
          parameters {:?}, {} episode(s) per candidate",
-        e.pop, c.generations, e.lr, e.lr_decay, e.lr_floor, e.sigma, e.sigma_decay, e.sigma_floor,
-        e.weight_decay, e.init, c.episodes
+        e.pop,
+        c.generations,
+        e.lr,
+        e.lr_decay,
+        e.lr_floor,
+        e.sigma,
+        e.sigma_decay,
+        e.sigma_floor,
+        e.weight_decay,
+        e.init,
+        c.episodes
     );
     println!("  seed {}, checkpoint every {} generations, {threads} thread(s)", c.seed, c.checkpoint_every);
 }
@@ -507,7 +524,9 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
                     }
                 }
             } else if a.out.is_some() {
-                return Err(Error::Config("--out is the directory of --plot-weights' figures; add --plot-weights".into()));
+                return Err(Error::Config(
+                    "--out is the directory of --plot-weights' figures; add --plot-weights".into(),
+                ));
             }
             Ok(())
         }
@@ -585,9 +604,9 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
             }
             let title = match (&a.title, a.runs.as_slice()) {
                 (Some(t), _) => t.clone(),
-                (None, [one]) if one.is_dir() => {
-                    RunDir::open(one).and_then(|r| r.load_config()).map_or(String::new(), |c| hebb_train::plot::run_title(&c))
-                }
+                (None, [one]) if one.is_dir() => RunDir::open(one)
+                    .and_then(|r| r.load_config())
+                    .map_or(String::new(), |c| hebb_train::plot::run_title(&c)),
                 _ => String::new(),
             };
             hebb_train::plot::compare_runs(&runs, &title, &a.out)?;

@@ -282,7 +282,11 @@ fn decimals_for(span: f64) -> usize {
 /// `v` with `decimals` decimals, without a negative zero.
 fn format_tick(v: f64, decimals: usize) -> String {
     let s = format!("{v:.decimals$}");
-    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { s.trim_start_matches('-').to_string() } else { s }
+    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    }
 }
 
 /// One run's learning curve, for [`compare_runs`].
@@ -306,7 +310,8 @@ pub fn learning_curves(runs: &[RunCurve], title: &str) -> Chart {
         ..Chart::default()
     };
     for (i, r) in runs.iter().enumerate() {
-        let name = |what: &str| if r.label.is_empty() { what.to_string() } else { format!("{}: {what}", r.label) };
+        let name =
+            |what: &str| if r.label.is_empty() { what.to_string() } else { format!("{}: {what}", r.label) };
         let x = |row: &LogRow| row.generation as f64;
         if runs.len() == 1 {
             // Several runs' ranges would bury each other: the dashed edges suffice there.
@@ -422,7 +427,8 @@ pub fn episode_plots(tr: &crate::eval::Trace, dir: &Path, title: &str) -> Result
         });
     }
     both("weights", &weights)?;
-    let mut change = step_chart(format!("{title}: weight change per step"), "|w(t) − w(t−1)| (L2 norm over the layer)");
+    let mut change =
+        step_chart(format!("{title}: weight change per step"), "|w(t) − w(t−1)| (L2 norm over the layer)");
     change.y_log = true;
     change.legend_title = "layer".into();
     for (i, c) in tr.change.iter().enumerate() {

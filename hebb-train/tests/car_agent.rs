@@ -44,8 +44,12 @@ fn tiny_training_run_exports_cnn_and_renders() {
         checkpoint_every: 1,
         ..car_short_preset()
     };
-    let s = train_new(dir.path(), cfg.clone(), RunOptions { threads: 0, progress: false, stop_after: None, print_every: 0 })
-        .unwrap();
+    let s = train_new(
+        dir.path(),
+        cfg.clone(),
+        RunOptions { threads: 0, progress: false, stop_after: None, print_every: 0 },
+    )
+    .unwrap();
     assert_eq!(s.log.len(), 2);
     assert!(s.log.iter().all(|r| r.mean.is_finite()));
     // The rule file holds the coefficients and the evolved CNN weights, bit for bit.
@@ -85,8 +89,12 @@ fn static_baseline_runs_through_the_cnn() {
         generations: 1,
         ..car_short_preset()
     };
-    let s = train_new(dir.path(), cfg.clone(), RunOptions { threads: 1, progress: false, stop_after: None, print_every: 0 })
-        .unwrap();
+    let s = train_new(
+        dir.path(),
+        cfg.clone(),
+        RunOptions { threads: 1, progress: false, stop_after: None, print_every: 0 },
+    )
+    .unwrap();
     assert_eq!(s.state.params.len(), 91_328 + 1_362);
     assert!(s.log[0].mean.is_finite());
     let setup = Setup::new(cfg).unwrap();

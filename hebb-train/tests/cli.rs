@@ -128,7 +128,8 @@ fn train_help_shows_the_defaults_of_plain_hebb_train() {
 fn training_prints_its_configuration_a_line_per_generation_and_an_exact_summary() {
     let d = tempfile::tempdir().unwrap();
     // stdout is a pipe here: one line per generation by default.
-    let (ok, out, err) = hebb(&["train", "--gens", "4", "--pop", "8", "--out", "r", "--lr", "0.07"], d.path());
+    let (ok, out, err) =
+        hebb(&["train", "--gens", "4", "--pop", "8", "--out", "r", "--lr", "0.07"], d.path());
     assert!(ok, "{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("new run in r"), "{out}");
@@ -150,8 +151,10 @@ fn training_prints_its_configuration_a_line_per_generation_and_an_exact_summary(
     assert_eq!(log.lines().count(), 5, "{log}");
     assert!(log.lines().last().unwrap().starts_with("3,"), "{log}");
     // --print-every 2: generations 2 and 4; --quiet drops the banner but keeps the lines.
-    let (ok, out, err) =
-        hebb(&["train", "--gens", "4", "--pop", "8", "--out", "q", "--print-every", "2", "--quiet"], d.path());
+    let (ok, out, err) = hebb(
+        &["train", "--gens", "4", "--pop", "8", "--out", "q", "--print-every", "2", "--quiet"],
+        d.path(),
+    );
     assert!(ok, "{err}");
     let gens: Vec<&str> = out.lines().filter(|l| l.starts_with("gen ")).collect();
     assert!(gens.len() == 2 && gens[0].starts_with("gen 2/4") && gens[1].starts_with("gen 4/4"), "{out}");
@@ -187,7 +190,8 @@ fn eval_takes_a_run_directory_or_a_bare_rule_file() {
     std::fs::write(d.path().join("ant.hebb"), &bytes[..n]).unwrap();
     let (ok, _, err) = hebb(&["eval", "ant.hebb", "--episodes", "1"], d.path());
     assert!(!ok && err.contains("pass --env") && err.trim().lines().count() == 1, "{err}");
-    let (ok, out, err) = hebb(&["eval", "ant.hebb", "--env", "ant-bullet", "--episodes", "1", "--threads", "1"], d.path());
+    let (ok, out, err) =
+        hebb(&["eval", "ant.hebb", "--env", "ant-bullet", "--episodes", "1", "--threads", "1"], d.path());
     assert!(ok && out.contains("ant-bullet after 0 generations") && out.contains(" ± "), "{err}{out}");
     // The wrong network for the environment is refused.
     let (ok, _, err) = hebb(&["eval", "ant.hebb", "--env", "cartpole", "--episodes", "1"], d.path());
@@ -199,8 +203,10 @@ fn eval_plots_go_where_out_says_and_say_what_they_show() {
     let d = tempfile::tempdir().unwrap();
     let (ok, _, err) = hebb(&["train", "--gens", "2", "--pop", "8", "--out", "r", "--quiet"], d.path());
     assert!(ok, "{err}");
-    let (ok, out, err) =
-        hebb(&["eval", "r", "--episodes", "2", "--plot-weights", "--plot-steps", "50", "--out", "figs"], d.path());
+    let (ok, out, err) = hebb(
+        &["eval", "r", "--episodes", "2", "--plot-weights", "--plot-steps", "50", "--out", "figs"],
+        d.path(),
+    );
     assert!(ok, "{err}");
     for f in ["weights", "weight_change", "cumulative_return"] {
         for ext in ["png", "svg"] {
@@ -227,7 +233,8 @@ fn inspect_takes_a_run_directory() {
     assert!(ok, "{err}");
     let (_, file, _) = hebb(&["inspect", "r/rule.hebb"], d.path());
     assert_eq!(dir, file);
-    let (ok, _, err) = hebb(&["train", "--gens", "1", "--pop", "4", "--out", "s", "--static", "--quiet"], d.path());
+    let (ok, _, err) =
+        hebb(&["train", "--gens", "1", "--pop", "4", "--out", "s", "--static", "--quiet"], d.path());
     assert!(ok, "{err}");
     let (ok, _, err) = hebb(&["inspect", "s"], d.path());
     assert!(!ok && err.contains("holds no rule.hebb") && err.trim().lines().count() == 1, "{err}");
@@ -237,7 +244,8 @@ fn inspect_takes_a_run_directory() {
 fn render_draws_cartpole_and_pendulum() {
     let d = tempfile::tempdir().unwrap();
     for env in ["cartpole", "pendulum"] {
-        let (ok, _, err) = hebb(&["train", "--env", env, "--gens", "1", "--pop", "4", "--out", env, "--quiet"], d.path());
+        let (ok, _, err) =
+            hebb(&["train", "--env", env, "--gens", "1", "--pop", "4", "--out", env, "--quiet"], d.path());
         assert!(ok, "{err}");
         let gif = format!("{env}.gif");
         let (ok, out, err) = hebb(&["render", env, "--out", &gif, "--steps", "30", "--scale", "1"], d.path());
@@ -253,7 +261,15 @@ fn envs_lists_variants_the_morphology_format_and_a_working_example() {
     let d = tempfile::tempdir().unwrap();
     let (ok, out, _) = hebb(&["envs"], d.path());
     assert!(ok);
-    for want in ["cartpole", "car-racing", "damaged-left", "damaged-right", "hip_mount", "ankle_range_deg", "flashable"] {
+    for want in [
+        "cartpole",
+        "car-racing",
+        "damaged-left",
+        "damaged-right",
+        "hip_mount",
+        "ankle_range_deg",
+        "flashable",
+    ] {
         assert!(out.contains(want), "{want} missing: {out}");
     }
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples/long-front-legs.json");
@@ -276,7 +292,8 @@ fn plot_overlays_runs_with_labels() {
         let (ok, _, err) = hebb(&args, d.path());
         assert!(ok, "{err}");
     }
-    let (ok, out, err) = hebb(&["plot", "h", "s", "--labels", "Hebbian,static", "--out", "cmp.svg"], d.path());
+    let (ok, out, err) =
+        hebb(&["plot", "h", "s", "--labels", "Hebbian,static", "--out", "cmp.svg"], d.path());
     assert!(ok && out.contains("wrote cmp.svg"), "{err}");
     let svg = std::fs::read_to_string(d.path().join("cmp.svg")).unwrap();
     assert!(svg.contains("Hebbian: mean") && svg.contains("static: mean"), "legend");

@@ -13,11 +13,14 @@ fn texts(svg: &str) -> Vec<(f64, f64, String)> {
             .and_then(|v| v.parse().ok())
             .unwrap_or(f64::NAN)
     };
-    svg.split("<text").skip(1).map(|t| {
-        let (tag, rest) = t.split_once('>').unwrap();
-        let body = rest.split("</text>").next().unwrap();
-        (attr(tag, "x"), attr(tag, "y"), body.replace("&amp;", "&").trim().to_string())
-    }).collect()
+    svg.split("<text")
+        .skip(1)
+        .map(|t| {
+            let (tag, rest) = t.split_once('>').unwrap();
+            let body = rest.split("</text>").next().unwrap();
+            (attr(tag, "x"), attr(tag, "y"), body.replace("&amp;", "&").trim().to_string())
+        })
+        .collect()
 }
 
 fn rows(n: u32, base: f64, scale: f64) -> Vec<LogRow> {
@@ -60,12 +63,19 @@ fn fitness_svg_has_integer_generations_tidy_returns_and_a_legend_beside_the_data
     let bottom = ticks.iter().map(|t| t.1).fold(f64::MIN, f64::max);
     let x_ticks: Vec<i64> =
         ticks.iter().filter(|t| (t.1 - bottom).abs() < 1.0).map(|t| t.2.parse().unwrap()).collect();
-    assert!(x_ticks.len() >= 4 && x_ticks.contains(&0) && x_ticks.iter().all(|&g| (0..40).contains(&g)), "{x_ticks:?}");
+    assert!(
+        x_ticks.len() >= 4 && x_ticks.contains(&0) && x_ticks.iter().all(|&g| (0..40).contains(&g)),
+        "{x_ticks:?}"
+    );
     // Legend entries, each right of every tick label (outside the plotting area).
     let right_of_data = ticks.iter().map(|t| t.0).fold(f64::MIN, f64::max);
     for want in ["mean", "mean ± 1 std", "min / max"] {
         let e = t.iter().find(|e| e.2 == want).unwrap_or_else(|| panic!("no legend entry {want:?} in {t:?}"));
-        assert!(e.0 > right_of_data + 20.0, "legend entry {want:?} at x {} over the data (≤ {right_of_data})", e.0);
+        assert!(
+            e.0 > right_of_data + 20.0,
+            "legend entry {want:?} at x {} over the data (≤ {right_of_data})",
+            e.0
+        );
     }
     assert!(t.iter().any(|e| e.2 == "generation") && t.iter().any(|e| e.2 == "cartpole"), "{t:?}");
     // Okabe–Ito blue for the first run; no pure blue/red/lime.
@@ -89,7 +99,8 @@ fn small_values_get_the_decimals_they_need_and_short_runs_integer_ticks() {
     let t = texts(&std::fs::read_to_string(&svg).unwrap());
     let ticks = numeric(&t);
     let bottom = ticks.iter().map(|t| t.1).fold(f64::MIN, f64::max);
-    let (x, y): (Vec<&(f64, f64, String)>, Vec<_>) = ticks.iter().copied().partition(|t| (t.1 - bottom).abs() < 1.0);
+    let (x, y): (Vec<&(f64, f64, String)>, Vec<_>) =
+        ticks.iter().copied().partition(|t| (t.1 - bottom).abs() < 1.0);
     // Only whole generations, though the axis spans 3.
     assert!(x.iter().all(|t| t.2.parse::<i64>().is_ok()) && x.len() >= 3, "{x:?}");
     // Return ticks with two or three decimals, all distinct.

@@ -4,7 +4,8 @@
 use hebb_train::es::{EsConfig, EsState};
 use hebb_train::run::{LogRow, RunDir};
 use hebb_train::train::{
-    CandidateResult, LocalEvaluator, PopulationEvaluator, RunOptions, prepare_new, progress_line, train_prepared,
+    CandidateResult, LocalEvaluator, PopulationEvaluator, RunOptions, prepare_new, progress_line,
+    train_prepared,
 };
 use hebb_train::{Setup, TrainConfig};
 
@@ -16,7 +17,12 @@ struct Watching {
 }
 
 impl PopulationEvaluator for Watching {
-    fn evaluate(&mut self, setup: &Setup, state: &EsState, out: &mut [CandidateResult]) -> hebb_train::Result<()> {
+    fn evaluate(
+        &mut self,
+        setup: &Setup,
+        state: &EsState,
+        out: &mut [CandidateResult],
+    ) -> hebb_train::Result<()> {
         self.seen.push((state.generation, self.run.load_log()?.len()));
         self.inner.evaluate(setup, state, out)
     }
@@ -59,7 +65,15 @@ fn the_progress_line_reports_the_generation_done_out_of_the_budget() {
     };
     let l = progress_line(&row, 40, 0.5, 10_000, 95.0);
     assert!(l.starts_with("gen 10/40"), "{l}");
-    for part in ["mean    123.46", "max    500.00", "min     -3.25", "σ 0.0991", "lr 0.0500", "20000 steps/s", "ETA 1m35s"] {
+    for part in [
+        "mean    123.46",
+        "max    500.00",
+        "min     -3.25",
+        "σ 0.0991",
+        "lr 0.0500",
+        "20000 steps/s",
+        "ETA 1m35s",
+    ] {
         assert!(l.contains(part), "{part:?} not in {l:?}");
     }
 }

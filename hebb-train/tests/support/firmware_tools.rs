@@ -91,18 +91,18 @@ pub fn require(test: &str) -> bool {
     if env_is("HEBB_SKIP_QEMU") {
         return skip("HEBB_SKIP_QEMU=1 is set".into());
     }
-    if !qemu_available() {
-        if let Err(e) = install_qemu() {
-            return skip(format!("qemu-system-arm is not installed and {e}; to run this test, {HOW_QEMU}"));
-        }
+    if !qemu_available()
+        && let Err(e) = install_qemu()
+    {
+        return skip(format!("qemu-system-arm is not installed and {e}; to run this test, {HOW_QEMU}"));
     }
-    if !target_installed() {
-        if let Err(e) = install_target() {
-            return skip(format!(
-                "the Rust target {TARGET} is missing and could not be installed ({e}); \
+    if !target_installed()
+        && let Err(e) = install_target()
+    {
+        return skip(format!(
+            "the Rust target {TARGET} is missing and could not be installed ({e}); \
                  install it with `rustup target add {TARGET}`"
-            ));
-        }
+        ));
     }
     true
 }
