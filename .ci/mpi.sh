@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Distributed evolution over MPI (issue 7): install Debian's Open MPI (and libclang for the
+# Distributed evolution over MPI: install Debian's Open MPI (and libclang for the
 # rsmpi bindings) if missing, build hebb with `--features mpi`, lint it, and run the tests that
 # drive `mpirun --allow-run-as-root --oversubscribe -np N hebb train` (bit-identity with the
 # single-process run for N = 2 and 3, dynamic and static balancing; a killed rank ends the job

@@ -139,7 +139,7 @@ impl Activation {
     }
 }
 
-/// The car's action mapping of SPEC §2: `[tanh(o0), sigmoid(o1), sigmoid(o2)]` =
+/// The car's action mapping (docs/method.md, Networks): `[tanh(o0), sigmoid(o1), sigmoid(o2)]` =
 /// steer, gas, brake, from the raw network outputs.
 pub fn car_action(raw: &[f32; 3]) -> [f32; 3] {
     [tanh(raw[0]), sigmoid(raw[1]), sigmoid(raw[2])]

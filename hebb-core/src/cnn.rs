@@ -1,4 +1,4 @@
-//! The fixed convolutional front end of the car agent (SPEC §2), `no_std` and heap-free.
+//! The fixed convolutional front end of the car agent (docs/method.md, Networks), `no_std` and heap-free.
 //!
 //! input 3×84×84 → conv 6@3×3 stride 1 → tanh → maxpool 2×2 → conv 8@5×5 stride 2 → tanh →
 //! maxpool 2×2 → flatten 8×9×9 = 648. No biases. The weights (1,362) are borrowed.

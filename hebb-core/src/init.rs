@@ -2,7 +2,7 @@
 
 use rand_core::Rng;
 
-/// How a network's weights are set at the start of every episode (SPEC §3).
+/// How a network's weights are set at the start of every episode (docs/method.md, Rules).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
 pub enum WeightInit {

@@ -1,5 +1,5 @@
 //! Conversion between the in-memory coefficient layout (structure-of-arrays, see
-//! [`RuleTable`](crate::RuleTable)) and the interchange layout of SPEC §3, in which the Python reference
+//! [`RuleTable`](crate::RuleTable)) and the interchange layout (docs/method.md, Rules), in which the Python reference
 //! stores its coefficients: layers concatenated; inside a layer synapse (i → j) has index
 //! `i·n_out + j` (presynaptic-major) and holds its `n_coeffs` values contiguously.
 

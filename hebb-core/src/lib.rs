@@ -3,7 +3,7 @@
 //! The plastic-network runtime of hebb: everything that runs on a robot. `#![no_std]`, no
 //! heap, fixed sizes through const generics.
 //!
-//! * [`RuleKind`] — the nine per-synapse learning rules of the family (SPEC §3).
+//! * [`RuleKind`] — the nine per-synapse learning rules of the family (docs/method.md, Rules).
 //! * [`Network`] — a three-layer `I → H1 → H2 → O` plastic network; [`AntNet`] and
 //!   [`CarHead`] are the paper's two presets. [`Network::step`] is the forward pass plus the
 //!   Hebbian update; the coefficients are borrowed through a [`RuleTable`].

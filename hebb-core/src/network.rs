@@ -101,7 +101,7 @@ impl<const I: usize, const H1: usize, const H2: usize, const O: usize> Network<I
         self.config.kernel = if kernel.is_supported() { kernel } else { Kernel::Portable };
     }
 
-    /// One control step: forward pass and Hebbian update (in the order of SPEC §3), then the
+    /// One control step: forward pass and Hebbian update (in the order of docs/method.md, Rules), then the
     /// optional normalisation. Returns the output layer's activity (the action for `tanh`
     /// outputs; raw outputs otherwise).
     ///

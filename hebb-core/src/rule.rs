@@ -1,4 +1,4 @@
-//! The rule family of SPEC §3: nine per-synapse learning rules.
+//! The rule family (docs/method.md, Rules): nine per-synapse learning rules.
 //!
 //! Every rule reads the presynaptic activity `pre`, the postsynaptic activity `post` and the
 //! synapse's own coefficient vector `c`. The expressions are evaluated in exactly the order

@@ -3,7 +3,7 @@
 //! In memory a network's coefficients are structure-of-arrays: layers in order; inside a layer
 //! with `n_in` inputs and `n_out` outputs, `n_coeffs` planes of `[n_out][n_in]` (row-major, the
 //! same layout as the weights). So coefficient `k` of synapse (i → j) of a layer sits at
-//! `k·n_out·n_in + j·n_in + i` from the layer's start. The interchange layout of SPEC §3 is
+//! `k·n_out·n_in + j·n_in + i` from the layer's start. The interchange layout (docs/method.md, Rules) is
 //! converted to and from this one by [`crate::interchange`].
 
 use crate::error::{Error, Result};

@@ -1,5 +1,5 @@
 //! Hand-computed cases for every rule of the family, and the network step against the naive
-//! scalar reference of SPEC §3.
+//! scalar reference of docs/method.md, Rules.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! OpenAI-ES as the paper's reference runs it (SPEC §4), with noise regenerated from seeds.
+//! OpenAI-ES as the paper's reference runs it (docs/method.md, Evolution strategy), with noise regenerated from seeds.
 //!
 //! Candidate `i` of generation `g` uses `θ + σ·s·ε_k` with `k = i / 2` and `s = +1` for even
 //! `i`, `−1` for odd `i` (mirrored sampling). `ε_k` is never stored: it is drawn from

@@ -5,7 +5,93 @@ use rayon::prelude::*;
 use crate::episode::Worker;
 use crate::error::{Error, Result};
 use crate::es::derive_seed;
-use crate::setup::Setup;
+use crate::run::RunDir;
+use crate::setup::{Setup, TrainConfig};
+
+/// Something to evaluate: a configuration and its evolved parameters, from a run directory or
+/// a bare rule file.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    /// The configuration (a rule file's is rebuilt from its header).
+    pub cfg: TrainConfig,
+    /// The evolved parameters, in the layout of [`Setup::split`].
+    pub params: Vec<f32>,
+    /// Generations trained.
+    pub generation: u32,
+}
+
+/// Loads `path`: a run directory (its config and checkpoint) or a rule file. A rule file's
+/// header names its environment and morphologies; `env` overrides the environment (needed
+/// where the header names none `hebb` knows).
+pub fn load_agent(path: &std::path::Path, env: Option<&str>) -> Result<Agent> {
+    if path.is_dir() {
+        let run = RunDir::open(path)?;
+        let cfg = run.load_config()?;
+        if let Some(e) = env
+            && e != cfg.env
+        {
+            return Err(Error::Config(format!(
+                "{} is a `{}` run; --env {e} applies to rule files only",
+                path.display(),
+                cfg.env
+            )));
+        }
+        // The checkpoint is checked against its run's configuration (shapes, fields in range).
+        let ck = run.load_checkpoint_for(&crate::setup::Setup::new(cfg.clone())?)?;
+        return Ok(Agent { cfg, params: ck.state.params, generation: ck.state.generation });
+    }
+    if !path.exists() {
+        return Err(Error::Config(format!(
+            "{} is not a run directory or a rule file (it does not exist)",
+            path.display()
+        )));
+    }
+    let bytes = crate::export::read_rule_file(path)?;
+    let corrupt = |msg: String| Error::Corrupt { path: path.to_path_buf(), msg };
+    let f = hebb_core::rulefile::RuleFile::parse(bytes.bytes()).map_err(|e| corrupt(e.to_string()))?;
+    let h = f.header();
+    let env = env.unwrap_or(h.env).to_string();
+    if !crate::env::ENVS.iter().any(|(n, _)| *n == env) {
+        return Err(Error::Config(format!(
+            "{}: its header names the environment `{}`, which hebb does not know; pass --env NAME \
+             (see `hebb envs`)",
+            path.display(),
+            h.env
+        )));
+    }
+    let init = match h.weight_init()? {
+        hebb_core::WeightInit::Uniform => "uni",
+        hebb_core::WeightInit::Normal => "normal",
+        hebb_core::WeightInit::Coevolve => "coevolve",
+    };
+    let cfg = TrainConfig {
+        paper_fitness: env.starts_with("ant") || env == crate::setup::CAR_ENV,
+        variants: h.morphologies.split(',').filter(|m| !m.is_empty()).map(String::from).collect(),
+        rule: h.rule_kind()?.name().to_string(),
+        init: init.to_string(),
+        static_weights: false,
+        normalize: Some(h.normalize),
+        generations: h.generations,
+        seed: h.seed,
+        env,
+        ..TrainConfig::default()
+    };
+    let setup = Setup::new(cfg.clone())?;
+    if setup.sizes != h.sizes() {
+        return Err(corrupt(format!(
+            "holds a {:?} network; `{}` needs {:?}",
+            h.sizes(),
+            setup.cfg.env,
+            setup.sizes
+        )));
+    }
+    let mut params = vec![0.0f32; h.n_coefficients as usize];
+    f.copy_coefficients(&mut params)?;
+    params.extend_from_slice(f.cnn_weights()?);
+    params.extend_from_slice(f.init_weights()?);
+    setup.split(&params).map_err(|e| corrupt(e.to_string()))?;
+    Ok(Agent { cfg, params, generation: h.generations })
+}
 
 /// Statistics of one variant's evaluation.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,7 +199,8 @@ pub fn folder_names<'a>(variants: impl IntoIterator<Item = &'a str>) -> Vec<Stri
 pub struct Trace {
     /// Values over time of a fixed sample of synapses: `samples[s][t]`.
     pub samples: Vec<Vec<f32>>,
-    /// Labels of the sampled synapses (`L2 w[3][17]`).
+    /// Labels of the sampled synapses (`layer 2, in 17 / out 3`: from unit 17 of the layer's
+    /// input to unit 3 of its output).
     pub labels: Vec<String>,
     /// Per layer, the norm of the weight change at each step, ‖w_t − w_{t−1}‖₂.
     pub change: [Vec<f64>; 3],
@@ -136,7 +223,9 @@ pub fn trace_episode(setup: &Setup, params: &[f32], v: usize, seed: u64, steps: 
         .collect();
     for &(l, i) in &picks {
         let n_in = setup.sizes[l];
-        tr.labels.push(format!("L{} w[{}][{}]", l + 1, i / n_in, i % n_in));
+        // Weights are `[n_out][n_in]`: synapse `i` joins input unit `i % n_in` of the layer to
+        // its output unit `i / n_in`.
+        tr.labels.push(format!("layer {}, in {} / out {}", l + 1, i % n_in, i / n_in));
     }
     tr.samples = vec![Vec::new(); picks.len()];
     let mut prev: Vec<Vec<f32>> = Vec::new();
@@ -182,7 +271,7 @@ pub fn render_episode(
     let mut rgb = Vec::new();
     if w.envs.first().is_none_or(|e| e.draw(&mut rgb).is_none()) {
         return Err(Error::Config(format!(
-            "environment `{}` draws no frames; `hebb render` supports car-racing and the quadruped",
+            "environment `{}` draws no frames; `hebb render` draws cartpole, pendulum, the quadruped and car-racing",
             setup.cfg.env
         )));
     }

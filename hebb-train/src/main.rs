@@ -12,17 +12,23 @@ use hebb_train::train::{RunOptions, resume, train_new};
 use hebb_train::{Error, Result, Setup, TrainConfig, env, eval, export};
 
 #[derive(Parser)]
-#[command(name = "hebb", version, about = "Evolved Hebbian plasticity: train, evaluate, export, inspect")]
+#[command(
+    name = "hebb",
+    version,
+    about = "Evolved Hebbian plasticity: train, evaluate, export, inspect",
+    after_help = "Start with `hebb train` (a short CartPole run) and `hebb train --help`.",
+    arg_required_else_help = true
+)]
 struct Cli {
     #[command(subcommand)]
-    cmd: Option<Cmd>,
+    cmd: Cmd,
 }
 
 #[derive(Subcommand)]
 enum Cmd {
     /// Evolve rules (or static weights) with OpenAI-ES; with no options, a short CartPole run.
     Train(Box<TrainArgs>),
-    /// Evaluate a run's rule over many episodes; prints mean ± std per variant.
+    /// Evaluate a run (or a bare rule file) over many episodes; prints mean ± std per variant.
     Eval(EvalArgs),
     /// Write a run's rule as a flashable rule file.
     Export {
@@ -42,25 +48,47 @@ enum Cmd {
         #[arg(long, default_value_t = 0)]
         threads: usize,
     },
-    /// Describe a rule file: header, sizes, coefficient statistics.
+    /// Describe a rule file (or a run directory's `rule.hebb`): header, sizes, coefficient
+    /// statistics.
     Inspect {
-        /// The rule file.
+        /// The rule file, or a run directory.
         file: PathBuf,
     },
+    /// Plot the learning curves of one or more runs in one figure (mean with a ±std band, and
+    /// the min–max range), e.g. a Hebbian run against its static baseline.
+    Plot(PlotArgs),
     /// Hardware in the loop: the desktop quadruped driven by the firmware in QEMU over its UART,
     /// then the same episode on the desktop alone; prints both distances and whether every
     /// action matched bit for bit.
     Hil(HilArgs),
-    /// Render one evaluation episode of a run as an animated GIF (car racing: the agent's own
-    /// 96×96 view, upscaled; the quadruped: a simple oblique projection following the torso).
+    /// Render one evaluation episode of a run (or a rule file) as an animated GIF (car racing:
+    /// the agent's own 96×96 view, upscaled; the quadruped: a simple oblique projection
+    /// following the torso; CartPole and Pendulum: simple 2-D drawings).
     Render(RenderArgs),
-    /// List the environments.
+    /// List the environments, their variants (morphologies) and the morphology file format.
     Envs,
 }
 
 #[derive(Args)]
+struct PlotArgs {
+    /// Run directories (each with a `log.csv`) or log files.
+    #[arg(required = true)]
+    runs: Vec<PathBuf>,
+    /// Output figure (`.png` or `.svg`).
+    #[arg(long, default_value = "fitness.png")]
+    out: PathBuf,
+    /// Comma-separated legend labels, one per run [default: each run's directory name; for a
+    /// single run, the figure `hebb train` draws]
+    #[arg(long, value_delimiter = ',')]
+    labels: Option<Vec<String>>,
+    /// Figure title [default: the run's configuration for a single run, else none]
+    #[arg(long)]
+    title: Option<String>,
+}
+
+#[derive(Args)]
 struct RenderArgs {
-    /// The run directory.
+    /// The run directory, or a rule file.
     run: PathBuf,
     /// Output GIF.
     #[arg(long, default_value = "episode.gif")]
@@ -104,81 +132,88 @@ struct HilArgs {
     firmware: Option<PathBuf>,
 }
 
+/// `--help` text ending in the built-in default (what plain `hebb train` uses; a `--preset`
+/// sets its own, and the configuration printed at the start of a run is the effective one).
+fn dflt(text: &str, value: impl std::fmt::Display) -> String {
+    format!("{text} [default: {value}, or the preset's]")
+}
+
+fn quickstart() -> TrainConfig {
+    TrainConfig::default()
+}
+
 #[derive(Args)]
 struct TrainArgs {
     /// Hyper-parameters for a task: `cartpole` (the quickstart), `ant` (the paper's quadruped
     /// setting), `ant-short` (the quadruped on a budget for a 2-core machine), `car` (the paper's
-    /// car racing), `car-short` (car racing on a 2-core budget).
+    /// car racing), `car-short` (car racing on a 2-core budget). Options given with it override
+    /// the preset's values [default: cartpole]
     #[arg(long)]
     preset: Option<String>,
-    /// Environment (see `hebb envs`).
-    #[arg(long)]
+    #[arg(long, help = dflt("Environment (see `hebb envs`)", quickstart().env))]
     env: Option<String>,
-    /// Rule: A, AD, AD_lr, ABC, ABC_lr, ABCD, ABCD_lr, ABCD_lr_D_out, ABCD_lr_D_in_and_out.
-    #[arg(long)]
+    #[arg(long, help = dflt(
+        "Rule: A, AD, AD_lr, ABC, ABC_lr, ABCD, ABCD_lr, ABCD_lr_D_out, ABCD_lr_D_in_and_out",
+        quickstart().rule
+    ))]
     rule: Option<String>,
-    /// Initial weights: uni, normal, coevolve.
-    #[arg(long)]
+    #[arg(long, help = dflt("Initial weights at every episode: uni (U(−0.1, 0.1)), normal, coevolve", quickstart().init))]
     init: Option<String>,
-    /// The static-weight baseline (weights evolved directly, no plasticity).
+    /// The static-weight baseline (weights evolved directly, no plasticity) [default: off]
     #[arg(long = "static")]
     static_weights: bool,
-    /// Population size (even).
-    #[arg(long)]
+    #[arg(long, help = dflt("Population size (even)", quickstart().es.pop))]
     pop: Option<usize>,
-    /// Generations.
-    #[arg(long)]
+    #[arg(long, help = dflt("Generations", quickstart().generations))]
     gens: Option<u32>,
-    /// Initial noise σ.
-    #[arg(long)]
+    #[arg(long, help = dflt("Initial noise σ", quickstart().es.sigma))]
     sigma: Option<f64>,
-    /// Initial learning rate.
-    #[arg(long)]
+    #[arg(long, help = dflt("Initial learning rate", quickstart().es.lr))]
     lr: Option<f64>,
-    /// Learning-rate decay per generation.
-    #[arg(long)]
+    #[arg(long, help = dflt("Learning-rate decay per generation", quickstart().es.lr_decay))]
     lr_decay: Option<f64>,
-    /// σ decay per generation.
-    #[arg(long)]
+    #[arg(long, help = dflt("σ decay per generation", quickstart().es.sigma_decay))]
     sigma_decay: Option<f64>,
-    /// Weight-decay coefficient of the fitness penalty.
-    #[arg(long)]
+    #[arg(long, help = dflt("Weight-decay coefficient of the −wd·mean(θ²) fitness penalty", quickstart().es.weight_decay))]
     weight_decay: Option<f64>,
-    /// Parameter initialisation.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help = dflt("Initialisation of the evolved parameters", "normal"))]
     param_init: Option<ParamInit>,
-    /// Episodes per candidate (fitness = mean).
-    #[arg(long)]
+    #[arg(long, help = dflt("Episodes per candidate (fitness = mean)", quickstart().episodes))]
     episodes: Option<usize>,
-    /// Comma-separated environment variants (morphologies); fitness = mean over them.
+    /// Comma-separated environment variants (morphologies, see `hebb envs`); fitness = mean
+    /// over them [default: the environment's default, or the preset's]
     #[arg(long, value_delimiter = ',')]
     morphologies: Option<Vec<String>>,
-    /// The paper's fitness protocol: quadruped (burn-in, progress only, early stop) and car
-    /// (early stop after more than 20 steps of negative reward).
-    #[arg(long)]
+    #[arg(long, help = dflt(
+        "The paper's fitness protocol: quadruped (burn-in, progress only, early stop) and car \
+         (early stop after more than 20 steps of negative reward)",
+        quickstart().paper_fitness
+    ))]
     paper_fitness: Option<bool>,
-    /// Normalise weights after each update (default: on except for the quadruped).
+    /// Normalise weights after each update [default: on, except for the quadruped]
     #[arg(long)]
     normalize: Option<bool>,
-    /// Run seed.
-    #[arg(long)]
+    #[arg(long, help = dflt("Run seed", quickstart().seed))]
     seed: Option<u64>,
-    /// Worker threads (default: all cores). The result does not depend on it.
+    /// Worker threads (0: all cores). The result does not depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
-    /// Run directory (default: runs/ENV-MODE-seedSEED, made unique).
+    /// Run directory [default: runs/ENV-MODE-seedSEED, made unique]
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Checkpoint every N generations.
-    #[arg(long)]
+    #[arg(long, help = dflt("Checkpoint every N generations", quickstart().checkpoint_every))]
     checkpoint_every: Option<u32>,
-    /// Stop after N generations in total (resume later with --resume).
+    /// Stop after N generations in total (resume later with --resume) [default: run to --gens]
     #[arg(long)]
     stop_after: Option<u32>,
+    /// Print one line every N generations: generation, mean/max/min return, σ, lr, steps/s,
+    /// ETA (0: none) [default: 1 when stdout is not a terminal, else 0 (the progress bar)]
+    #[arg(long)]
+    print_every: Option<u32>,
     /// Continue the run in this directory from its checkpoint (--gens raises its budget).
     #[arg(long, conflicts_with_all = ["preset", "env", "rule", "init", "static_weights", "pop", "seed", "out"])]
     resume: Option<PathBuf>,
-    /// No progress bar.
+    /// No progress bar and no configuration banner (lines from --print-every still print).
     #[arg(long)]
     quiet: bool,
     /// Under mpirun: how candidates are shared between ranks.
@@ -189,24 +224,31 @@ struct TrainArgs {
 
 #[derive(Args)]
 struct EvalArgs {
-    /// The run directory.
+    /// A run directory, or a bare rule file (`.hebb`; static-weight runs have none).
     run: PathBuf,
+    /// Environment, for a rule file whose header does not name one [default: the header's]
+    #[arg(long)]
+    env: Option<String>,
     /// Episodes per variant.
     #[arg(long, default_value_t = 100)]
     episodes: usize,
     /// Evaluation seed (independent of the training seeds).
     #[arg(long, default_value_t = 12345)]
     seed: u64,
-    /// Variants to evaluate on (default: those trained on); may include unseen ones.
+    /// Variants to evaluate on (may include unseen ones) [default: those trained on]
     #[arg(long, value_delimiter = ',')]
     morphologies: Option<Vec<String>>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (0: all cores).
     #[arg(long, default_value_t = 0)]
     threads: usize,
     /// Also trace one episode per variant and plot its weights over time, their change per
-    /// step (the weight attractor) and the distance walked, into RUN/eval/.
+    /// step (the weight attractor) and the distance walked (or the cumulative return).
     #[arg(long)]
     plot_weights: bool,
+    /// Directory for --plot-weights' figures, one sub-directory per variant [default: RUN/eval,
+    /// or ./eval for a rule file]
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// Steps traced by --plot-weights.
     #[arg(long, default_value_t = 300)]
     plot_steps: u32,
@@ -302,15 +344,26 @@ fn default_out(c: &TrainConfig) -> PathBuf {
     p
 }
 
+/// The end-of-run summary: exactly which generations ran, the last one's statistics, and
+/// every file of the run directory.
 fn report_run(dir: &Path, s: &hebb_train::train::Summary, total: u32) {
     if let Some(last) = s.log.last() {
         println!(
-            "generation {}/{}: mean {:.2}, max {:.2} ({} env steps, {:.1} s)",
-            s.generations, total, last.mean, last.max, last.env_steps, last.wall_s
+            "done: {} of {} generations (log.csv rows 0–{}); generation {}: mean {:.2}, max {:.2}, min {:.2}; \
+             {} env steps, {:.1} s in all",
+            s.generations,
+            total,
+            last.generation,
+            last.generation,
+            last.mean,
+            last.max,
+            last.min,
+            last.env_steps,
+            last.wall_s
         );
     }
     println!("run directory: {}", dir.display());
-    for f in [files::PLOT_PNG, files::PLOT_SVG, files::LOG, files::CHECKPOINT, files::RULE] {
+    for f in [files::CONFIG, files::LOG, files::CHECKPOINT, files::PLOT_PNG, files::PLOT_SVG, files::RULE] {
         if dir.join(f).exists() {
             println!("  {f}");
         }
@@ -322,6 +375,45 @@ fn report_run(dir: &Path, s: &hebb_train::train::Summary, total: u32) {
     if s.generations < total {
         println!("stopped early; continue with: hebb train --resume {}", dir.display());
     }
+}
+
+/// The effective configuration, printed at the start of a run.
+fn print_config(setup: &Setup, dir: &Path, threads: usize, resumed_at: Option<u32>) {
+    let c = &setup.cfg;
+    let e = &c.es;
+    let mode = if c.static_weights {
+        "static weights (no plasticity)".to_string()
+    } else {
+        format!("Hebbian {}, initial weights {}", setup.rule, c.init)
+    };
+    let variants = if c.variants.is_empty() { "default".to_string() } else { c.variants.join(", ") };
+    let threads =
+        if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    match resumed_at {
+        Some(g) => println!("resuming {} at generation {g}", dir.display()),
+        None => println!("new run in {}", dir.display()),
+    }
+    println!("  env {} (variants: {variants}; paper fitness {}), {mode}", c.env, c.paper_fitness);
+    println!(
+        "  network {}-{}-{}-{}, normalise {}, {} evolved parameters",
+        setup.sizes[0], setup.sizes[1], setup.sizes[2], setup.sizes[3], setup.normalize, setup.dim
+    );
+    println!(
+        "  ES: pop {}, generations {}, lr {} (×{}/gen, floor {}), σ {} (×{}/gen, floor {}), weight decay {}, \
+         parameters {:?}, {} episode(s) per candidate",
+        e.pop,
+        c.generations,
+        e.lr,
+        e.lr_decay,
+        e.lr_floor,
+        e.sigma,
+        e.sigma_decay,
+        e.sigma_floor,
+        e.weight_decay,
+        e.init,
+        c.episodes
+    );
+    println!("  seed {}, checkpoint every {} generations, {threads} thread(s)", c.seed, c.checkpoint_every);
 }
 
 /// `hebb train` across the ranks of an MPI job; rank 0 alone prints.
@@ -350,18 +442,22 @@ type MpiRef<'a> = Option<&'a hebb_train::train::mpi::Mpi>;
 #[cfg(not(feature = "mpi"))]
 type MpiRef<'a> = Option<&'a std::convert::Infallible>;
 
+/// `--print-every`'s default: a line per generation when stdout is not a terminal (a log file,
+/// a pipe), where the progress bar does not show.
+fn print_every(a: &TrainArgs) -> u32 {
+    use std::io::IsTerminal;
+    a.print_every.unwrap_or(if std::io::stdout().is_terminal() { 0 } else { 1 })
+}
+
 fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
-    // No subcommand: the built-in default training run.
-    let cmd = match cli.cmd {
-        Some(c) => c,
-        None => Cli::try_parse_from(["hebb", "train"])
-            .ok()
-            .and_then(|c| c.cmd)
-            .ok_or_else(|| Error::Config("internal: default command".into()))?,
-    };
-    match cmd {
+    match cli.cmd {
         Cmd::Train(a) => {
-            let opts = RunOptions { threads: a.threads, progress: !a.quiet, stop_after: a.stop_after };
+            let opts = RunOptions {
+                threads: a.threads,
+                progress: !a.quiet,
+                stop_after: a.stop_after,
+                print_every: print_every(&a),
+            };
             #[cfg(feature = "mpi")]
             if let Some(m) = mpi {
                 return train_mpi(m, &a, opts);
@@ -373,14 +469,26 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
             // forwards signals to every rank, which would have to agree on where to stop).
             hebb_train::signal::install()?;
             if let Some(dir) = &a.resume {
+                let run = RunDir::open(dir)?;
+                let mut cfg = run.load_config()?;
+                if let Some(g) = a.gens {
+                    cfg.generations = g;
+                }
+                let total = cfg.generations;
+                if !a.quiet {
+                    let at = run.load_checkpoint()?.state.generation;
+                    print_config(&Setup::new(cfg)?, dir, a.threads, Some(at));
+                }
                 let s = resume(dir, a.gens, opts)?;
-                let total = RunDir::open(dir)?.load_config()?.generations;
                 report_run(dir, &s, total);
                 return Ok(());
             }
             let cfg = build_config(&a)?;
             let dir = a.out.clone().unwrap_or_else(|| default_out(&cfg));
             let total = cfg.generations;
+            if !a.quiet {
+                print_config(&Setup::new(cfg.clone())?, &dir, a.threads, None);
+            }
             let s = train_new(&dir, cfg, opts)?;
             report_run(&dir, &s, total);
             Ok(())
@@ -388,8 +496,8 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
         Cmd::Eval(a) => {
             check_count("--episodes", a.episodes, MAX_EPISODES)?;
             hebb_train::setup::check_threads(a.threads)?;
-            let run = RunDir::open(&a.run)?;
-            let mut cfg = run.load_config()?;
+            let agent = eval::load_agent(&a.run, a.env.as_deref())?;
+            let mut cfg = agent.cfg;
             if let Some(m) = a.morphologies {
                 cfg.variants = m;
             }
@@ -397,11 +505,10 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
                 cfg.paper_fitness = false;
             }
             let setup = Setup::new(cfg)?;
-            let ck = run.load_checkpoint_for(&setup)?;
-            let res = eval::evaluate(&setup, &ck.state.params, a.episodes, a.seed, a.threads)?;
+            let res = eval::evaluate(&setup, &agent.params, a.episodes, a.seed, a.threads)?;
             println!(
                 "{} after {} generations, {} episodes per variant (seed {}):",
-                setup.cfg.env, ck.state.generation, a.episodes, a.seed
+                setup.cfg.env, agent.generation, a.episodes, a.seed
             );
             for r in &res {
                 println!(
@@ -421,16 +528,25 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
                 }
             }
             if a.plot_weights {
+                let out = match &a.out {
+                    Some(o) => o.clone(),
+                    None if a.run.is_dir() => a.run.join("eval"),
+                    None => PathBuf::from("eval"),
+                };
                 let names = eval::folder_names(res.iter().map(|r| r.variant.as_str()));
                 for (v, (r, name)) in res.iter().zip(&names).enumerate() {
-                    let dir = a.run.join("eval").join(name);
+                    let dir = out.join(name);
                     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-                    let tr = eval::trace_episode(&setup, &ck.state.params, v, a.seed, a.plot_steps)?;
+                    let tr = eval::trace_episode(&setup, &agent.params, v, a.seed, a.plot_steps)?;
                     let title = format!("{} {}", setup.cfg.env, r.variant);
                     for p in hebb_train::plot::episode_plots(&tr, &dir, &title)? {
                         println!("  wrote {}", p.display());
                     }
                 }
+            } else if a.out.is_some() {
+                return Err(Error::Config(
+                    "--out is the directory of --plot-weights' figures; add --plot-weights".into(),
+                ));
             }
             Ok(())
         }
@@ -474,22 +590,66 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
             Ok(())
         }
         Cmd::Inspect { file } => {
+            let file = if file.is_dir() {
+                let rule = file.join(files::RULE);
+                if !rule.exists() {
+                    return Err(Error::Config(format!(
+                        "{} holds no {} (static-weight runs have no rule; an unfinished run gets one \
+                         with `hebb export {}`)",
+                        file.display(),
+                        files::RULE,
+                        file.display()
+                    )));
+                }
+                rule
+            } else {
+                file
+            };
             print!("{}", export::describe(&file)?);
             export::check_finite(&file)
         }
+        Cmd::Plot(a) => {
+            let labels = match a.labels {
+                Some(l) if l.len() != a.runs.len() => {
+                    return Err(Error::Config(format!(
+                        "--labels has {} labels for {} runs",
+                        l.len(),
+                        a.runs.len()
+                    )));
+                }
+                Some(l) => l,
+                // One run: the figure training draws (legend "mean", …; title from its config).
+                None if a.runs.len() == 1 => vec![String::new()],
+                None => a.runs.iter().map(|r| hebb_train::plot::run_label(r)).collect(),
+            };
+            let mut runs = Vec::new();
+            for (path, label) in a.runs.iter().zip(labels) {
+                runs.push(hebb_train::plot::RunCurve { label, rows: hebb_train::plot::read_log(path)? });
+            }
+            let title = match (&a.title, a.runs.as_slice()) {
+                (Some(t), _) => t.clone(),
+                (None, [one]) if one.is_dir() => RunDir::open(one)
+                    .and_then(|r| r.load_config())
+                    .map_or(String::new(), |c| hebb_train::plot::run_title(&c)),
+                _ => String::new(),
+            };
+            hebb_train::plot::compare_runs(&runs, &title, &a.out)?;
+            println!("wrote {}", a.out.display());
+            Ok(())
+        }
         Cmd::Hil(a) => hil(a),
         Cmd::Render(a) => {
-            let run = RunDir::open(&a.run)?;
-            let mut cfg = run.load_config()?;
+            let agent = eval::load_agent(&a.run, None)?;
+            let mut cfg = agent.cfg;
             if let Some(m) = a.morphology {
                 cfg.variants = vec![m];
             }
             let setup = Setup::new(cfg)?;
-            let ck = run.load_checkpoint_for(&setup)?;
-            // Frames at 50 Hz; GIF delays are in hundredths of a second (at least 2 in practice).
+            // Frames at the environment's rate (50 Hz for most); GIF delays are in hundredths
+            // of a second (at least 2 in practice).
             let delay = (2 * a.every).clamp(2, u16::MAX as u32) as u16;
             let mut gif = hebb_train::video::GifWriter::new(a.scale, delay)?;
-            let ep = eval::render_episode(&setup, &ck.state.params, 0, a.seed, a.steps, a.every, &mut gif)?;
+            let ep = eval::render_episode(&setup, &agent.params, 0, a.seed, a.steps, a.every, &mut gif)?;
             gif.write(&a.out)?;
             println!(
                 "wrote {} ({} frames; episode: {} steps, return {:.1})",
@@ -501,13 +661,47 @@ fn run(cli: Cli, mpi: MpiRef<'_>) -> Result<()> {
             Ok(())
         }
         Cmd::Envs => {
-            for (n, d) in env::ENVS {
-                println!("{n:<14} {d}");
-            }
+            print!("{}", envs_text());
             Ok(())
         }
     }
 }
+
+/// What `hebb envs` prints: environments, variants, and the morphology file format.
+fn envs_text() -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from("environments (hebb train --env NAME):\n");
+    for (n, d) in env::ENVS {
+        let _ = writeln!(s, "  {n:<12} {d}");
+    }
+    s.push_str("\nvariants of ant-bullet and ant (--morphologies A,B,…; also a path to a .json file):\n");
+    for (n, d) in env::ant::MORPHOLOGIES {
+        let _ = writeln!(s, "  {n:<14} {d}");
+    }
+    s.push_str(concat!(
+        "\nmorphology files (JSON; every field optional, falling back leg by leg to `base`):\n",
+        "  { \"name\": \"…\", \"base\": \"standard\", \"legs\": [leg1, leg2, leg3, leg4] }\n",
+        "  legs in the order (+x,+y), (−x,+y), (−x,−y), (+x,−y); each leg may be {} or hold:\n",
+        "    hip_mount, upper, lower   segment extents: a length s along the leg's diagonal\n",
+        "                              (the standard lower leg is 0.4), or an [x, y] / [x, y, z] vector (m)\n",
+        "    radius                    capsule radius (m; standard 0.08)\n",
+        "    hip_range_deg, ankle_range_deg   [lo, hi] in degrees\n",
+        "    ankle_axis                [x, y, z] hinge axis\n",
+        "  a zero-length segment becomes a ball. Example (docs/examples/long-front-legs.json):\n",
+    ));
+    for l in EXAMPLE_MORPHOLOGY.lines() {
+        let _ = writeln!(s, "    {l}");
+    }
+    s.push_str(concat!(
+        "\nflashable (hebb export RUN --out FILE; hebb-mcu runs the 28-128-64-8 quadruped network):\n",
+        "  ant-bullet, ant\n",
+        "hebb render draws: cartpole, pendulum, ant-bullet, ant, car-racing\n",
+    ));
+    s
+}
+
+/// The example morphology file shipped in `docs/examples/`.
+const EXAMPLE_MORPHOLOGY: &str = include_str!("../../docs/examples/long-front-legs.json");
 
 fn hil(a: HilArgs) -> Result<()> {
     use hebb_train::hil;

@@ -1,12 +1,12 @@
 //! The controller side of an episode: a `hebb-core` network of the sizes an environment needs,
-//! behind a size-erased trait, and the mapping from network outputs to actions (SPEC §2).
+//! behind a size-erased trait, and the mapping from network outputs to actions (docs/method.md, Networks).
 
 use hebb_core::{Activation, Config, Kernel, Network, RuleTable, Sizes};
 
 use crate::env::{Action, Space};
 use crate::error::{Error, Result};
 
-/// Hidden layer sizes of every network (SPEC §2: `obs → 128 → 64 → actions`).
+/// Hidden layer sizes of every network (docs/method.md, Networks: `obs → 128 → 64 → actions`).
 pub const HIDDEN: [usize; 2] = [128, 64];
 
 /// A `hebb-core` [`Network`] with its sizes erased, so one trainer serves every environment.
@@ -145,7 +145,7 @@ impl ActionMapping {
 }
 
 /// The network configuration for an environment: output activation from the mapping,
-/// normalisation for every environment except the quadruped (SPEC §3), fastest kernel.
+/// normalisation for every environment except the quadruped (docs/method.md, Rules), fastest kernel.
 pub fn net_config(mapping: &ActionMapping, normalize: bool, kernel: Kernel) -> Config {
     Config { output: mapping.output_activation(), normalize, kernel }
 }

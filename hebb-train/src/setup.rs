@@ -180,7 +180,7 @@ fn make_env(cfg: &TrainConfig, variant: Option<&str>) -> Result<Box<dyn Env>> {
 /// The environment whose agent sees pixels through the CNN front end.
 pub const CAR_ENV: &str = "car-racing";
 
-/// The paper's car-racing setting (SPEC §4, §6): CarRacing-v0 with the paper's scoring (early
+/// The paper's car-racing setting (docs/method.md and docs/environments.md): CarRacing-v0 with the paper's scoring (early
 /// stop after more than 20 steps of negative reward), the CNN front end evolved with the rules,
 /// ABCD_lr head from U(−0.1, 0.1) weights with per-layer normalisation, population 200,
 /// 300 generations, lr 0.2, σ 0.1.
@@ -207,7 +207,7 @@ pub fn car_short_preset() -> TrainConfig {
     TrainConfig { es: EsConfig { pop: 64, ..car_preset().es }, generations: 100, ..car_preset() }
 }
 
-/// The paper's quadruped setting (SPEC §4–§5): AntBulletEnv as pybullet simulates it, trained
+/// The paper's quadruped setting (docs/method.md and docs/environments.md): AntBulletEnv as pybullet simulates it, trained
 /// on the standard and damaged-right morphologies with the paper's fitness protocol,
 /// population 500, 500 generations, lr 0.2, σ 0.1, ABCD_lr from U(−0.1, 0.1) weights.
 pub fn ant_preset() -> TrainConfig {

@@ -24,6 +24,36 @@ pub struct RunOptions {
     pub progress: bool,
     /// Stop after this many generations in total (resumable), even if the config has more.
     pub stop_after: Option<u32>,
+    /// Print one line every this many generations (0: none): generation, mean/max/min return,
+    /// σ, lr, environment steps per second, ETA.
+    pub print_every: u32,
+}
+
+/// The line `--print-every` prints for `row` (generation `row.generation` of `total`), with
+/// the time the generation took and the estimated time to the end.
+pub fn progress_line(row: &LogRow, total: u32, gen_s: f64, gen_steps: u64, eta_s: f64) -> String {
+    format!(
+        "gen {:>w$}/{total}  mean {:>9.2}  max {:>9.2}  min {:>9.2}  σ {:.4}  lr {:.4}  {:>8.0} steps/s  ETA {}",
+        row.generation + 1,
+        row.mean,
+        row.max,
+        row.min,
+        row.sigma,
+        row.lr,
+        gen_steps as f64 / gen_s.max(1e-9),
+        format_duration(eta_s),
+        w = total.to_string().len(),
+    )
+}
+
+/// `1h02m`, `3m05s`, `12s`.
+pub fn format_duration(s: f64) -> String {
+    let s = s.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
 }
 
 /// What a finished (or stopped) training call reports.
@@ -266,14 +296,7 @@ fn train_loop(
     let cfg = &setup.cfg;
     let leader = evaluator.is_leader();
     let end = opts.stop_after.map_or(cfg.generations, |s| s.min(cfg.generations));
-    let title = format!(
-        "{} — {} ({}), pop {}, seed {}",
-        cfg.env,
-        if cfg.static_weights { "static weights".to_string() } else { format!("Hebbian {}", setup.rule) },
-        cfg.init,
-        cfg.es.pop,
-        cfg.seed
-    );
+    let title = plot::run_title(cfg);
     let bar = if opts.progress && leader {
         let b = ProgressBar::new(cfg.generations as u64);
         b.set_style(
@@ -288,6 +311,10 @@ fn train_loop(
         ProgressBar::hidden()
     };
     let mut fitness = vec![0.0f64; cfg.es.pop];
+    let started = Instant::now();
+    let first_gen = ck.state.generation;
+    // The plot is redrawn at checkpoints and, between them, at most every few seconds.
+    let mut last_plot = Instant::now();
     let mut results = vec![CandidateResult::default(); cfg.es.pop];
     // The generation of the checkpoint on disk.
     let mut saved = ck.state.generation;
@@ -343,21 +370,39 @@ fn train_loop(
         };
         bar.set_message(format!("mean {:.1} max {:.1}{cut}", row.mean, row.max));
         bar.inc(1);
+        let gen_s = t0.elapsed().as_secs_f64();
+        let gen_steps = results.iter().map(|r| r.steps).sum::<u64>();
+        if leader && opts.print_every > 0 && (g + 1).is_multiple_of(opts.print_every) {
+            let done = (g + 1 - first_gen) as f64;
+            let eta = started.elapsed().as_secs_f64() / done * (end - g - 1) as f64;
+            let line = progress_line(&row, cfg.generations, gen_s, gen_steps, eta);
+            if bar.is_hidden() {
+                println!("{line}");
+            } else {
+                bar.println(line);
+            }
+        }
         log.push(row);
         let gen_done = ck.state.generation;
-        if gen_done.is_multiple_of(cfg.checkpoint_every) || gen_done == end {
-            if leader {
-                // Log first, then checkpoint: a crash between the two only leaves extra log
-                // rows, which resume drops.
-                run.save_log(&log)?;
+        let checkpoint = gen_done.is_multiple_of(cfg.checkpoint_every) || gen_done == end;
+        if leader {
+            // The log every generation, before the checkpoint: a crash between the two only
+            // leaves extra log rows, which resume drops.
+            run.save_log(&log)?;
+            if checkpoint {
                 run.save_checkpoint(&ck)?;
+            }
+            if checkpoint || last_plot.elapsed().as_secs_f64() > 5.0 {
                 // A plot is a view of the log: failing to draw one is not worth the run.
                 if let Err(e) =
                     plot::fitness_curve(&log, &title, &run.file(files::PLOT_PNG), &run.file(files::PLOT_SVG))
                 {
                     bar.suspend(|| eprintln!("warning: {e} (training goes on)"));
                 }
+                last_plot = Instant::now();
             }
+        }
+        if checkpoint {
             saved = gen_done;
             evaluator.checkpointed(&ck.state)?;
         }

@@ -1,4 +1,4 @@
-//! Fidelity tests of the quadruped against SPEC §5 (pybullet's `AntBulletEnv-v0` as measured).
+//! Fidelity tests of the quadruped against docs/environments.md, Quadruped (pybullet's `AntBulletEnv-v0` as measured).
 
 use hebb_train::Error;
 use hebb_train::env::ant::body::SimParams;
@@ -348,7 +348,7 @@ fn registry_variants_and_morphologies() {
     }
 }
 
-/// The statistic SPEC §5 quotes: uniform random actions keep an `ant-bullet` episode alive
+/// The statistic quoted in docs/environments.md (Quadruped): uniform random actions keep an `ant-bullet` episode alive
 /// ≈ 790 steps on average (pybullet 3.2.7 measured here: 764 over 50 seeds, 17 of 50 ending
 /// before 1000). Run with `cargo test -p hebb-train --test ant -- --ignored --nocapture`.
 #[test]

@@ -1,4 +1,4 @@
-//! CarRacing-v0 world: track generation, episode rules and a scripted driver (SPEC §6).
+//! CarRacing-v0 world: track generation, episode rules and a scripted driver (docs/environments.md, Car racing).
 //! Nothing here looks at the rendered picture.
 
 use hebb_train::env::car::scene::{OBS_LEN, PLAYFIELD};

@@ -4,15 +4,13 @@
 
 use std::process::Command;
 
+#[path = "support/firmware_tools.rs"]
+mod firmware_tools;
+
 #[test]
 fn short_hil_episode_matches_desktop() {
-    let qemu = Command::new("qemu-system-arm").arg("--version").output().is_ok_and(|o| o.status.success());
-    if !qemu {
-        if std::env::var("HEBB_SKIP_QEMU").as_deref() == Ok("1") {
-            eprintln!("SKIPPED hil: qemu-system-arm not found and HEBB_SKIP_QEMU=1");
-            return;
-        }
-        panic!("qemu-system-arm not found: apt-get install -y qemu-system-arm (or HEBB_SKIP_QEMU=1 to skip)");
+    if !firmware_tools::require("hil") {
+        return;
     }
     let out = Command::new(env!("CARGO_BIN_EXE_hebb"))
         .args(["hil", "--steps", "80", "--seed", "3", "--morphology", "damaged-left"])

@@ -8,7 +8,7 @@ use hebb_train::train::{RunOptions, resume, train_new};
 use hebb_train::{Setup, TrainConfig};
 
 fn opts(threads: usize) -> RunOptions {
-    RunOptions { threads, progress: false, stop_after: None }
+    RunOptions { threads, progress: false, stop_after: None, print_every: 0 }
 }
 
 fn eval20(cfg: &TrainConfig, params: &[f32]) -> f64 {

@@ -5,16 +5,19 @@
 //! Corrupted, oversized and non-finite requests must each get an error reply and leave the
 //! loop running with the network unchanged.
 //!
-//! Needs `qemu-system-arm` and the `thumbv7em-none-eabihf` target. Without QEMU the test fails
-//! with a clear message, unless `HEBB_SKIP_QEMU=1` is set (then it says it skipped).
+//! Needs `qemu-system-arm` and the `thumbv7em-none-eabihf` target; the test installs them
+//! where it can, and otherwise skips loudly saying how (see `firmware_tools`; CI sets
+//! `HEBB_REQUIRE_FIRMWARE_TOOLS=1`, which makes a skip a failure).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use hebb_core::frame::{ErrorCode, MAX_ENCODED, OBS_LEN, Reply, Request, Timing};
 use hebb_core::rulefile::{self, Encoding, Header, RuleFile};
 use hebb_core::{Activation, AntNet, Config, Kernel, RuleKind, RuleTable, WeightInit};
 use hebb_train::hil;
+
+#[path = "../../hebb-train/tests/support/firmware_tools.rs"]
+mod firmware_tools;
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -44,10 +47,6 @@ fn rule_file(seed: u64, rule: RuleKind, normalize: bool, output: Activation, enc
     let len = rulefile::encode(&header, &coeffs, &[], &[], &mut out).unwrap();
     out.truncate(len);
     out
-}
-
-fn qemu_available() -> bool {
-    Command::new("qemu-system-arm").arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 /// Builds the firmware with `rule`, explaining a failed no-panic link check.
@@ -136,15 +135,8 @@ impl Desktop {
 
 #[test]
 fn firmware_matches_desktop_bit_for_bit() {
-    if !qemu_available() {
-        if std::env::var("HEBB_SKIP_QEMU").as_deref() == Ok("1") {
-            eprintln!("SKIPPED firmware parity: qemu-system-arm not found and HEBB_SKIP_QEMU=1");
-            return;
-        }
-        panic!(
-            "qemu-system-arm not found: install it (apt-get install -y qemu-system-arm) to run the \
-             desktop/firmware parity test, or set HEBB_SKIP_QEMU=1 to skip it explicitly"
-        );
+    if !firmware_tools::require("firmware parity") {
+        return;
     }
     // One after the other: both builds write the same firmware ELF.
     // ABCD_lr without normalisation: the quadruped's configuration, the kernel's assembly update.

@@ -1,4 +1,4 @@
-//! Shared helpers for hebb-core's tests: a deliberately naive scalar reference of SPEC §3.
+//! Shared helpers for hebb-core's tests: a deliberately naive scalar reference of docs/method.md, Rules.
 #![allow(dead_code)]
 
 use hebb_core::{Activation, RuleKind, interchange};
@@ -20,7 +20,7 @@ impl Xs {
 }
 
 /// Forward pass of the whole network, then the Hebbian update of every layer using the
-/// interchange-layout coefficients, exactly as SPEC §3 (and the reference's numba loops) state
+/// interchange-layout coefficients, exactly as docs/method.md, Rules (and the reference's numba loops) state
 /// it. Weights are `[n_out][n_in]` per layer.
 pub fn reference_step(
     rule: RuleKind,

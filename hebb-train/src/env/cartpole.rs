@@ -93,11 +93,56 @@ impl Env for CartPole {
         self.write_obs(obs);
         Step { reward: 1.0, terminated, truncated }
     }
+    /// A 240×160 side view (±3 m): the track with its ±2.4 m limits, the cart, the 1 m pole.
+    fn draw(&self, rgb: &mut Vec<u8>) -> Option<[usize; 2]> {
+        const W: usize = 240;
+        let scale = 40.0; // pixels per metre: the view spans ±3 m
+        let mut c = super::canvas::Canvas::new(rgb, W, 160, [255, 255, 255]);
+        let to_px = |x: f64| W as f64 / 2.0 + x * scale;
+        let track_y = 120.0;
+        c.rect([0.0, track_y], [W as f64, track_y + 1.0], [0, 0, 0]);
+        for limit in [-X_THRESHOLD, X_THRESHOLD] {
+            c.rect([to_px(limit), track_y - 30.0], [to_px(limit) + 1.0, track_y + 8.0], [213, 94, 0]);
+        }
+        let [x, _, theta, _] = self.state;
+        let (cart_w, cart_h) = (0.4 * scale, 0.24 * scale);
+        let top = track_y - cart_h / 2.0 - 4.0;
+        c.rect([to_px(x) - cart_w / 2.0, top], [to_px(x) + cart_w / 2.0, top + cart_h], [0, 0, 0]);
+        let pivot = [to_px(x), top + 2.0];
+        // θ > 0 leans the pole to the right (+x), as Gymnasium draws it.
+        let len = 2.0 * HALF_LENGTH * scale;
+        let tip = [pivot[0] + len * theta.sin(), pivot[1] - len * theta.cos()];
+        c.segment(pivot, tip, 0.04 * scale, [202, 152, 101]);
+        c.disc(pivot, 0.03 * scale, [129, 132, 203]);
+        Some(c.size())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn draws_the_cart_and_pole_where_the_state_says() {
+        let mut e = CartPole::new();
+        let mut rgb = Vec::new();
+        let px = |rgb: &[u8], x: usize, y: usize| [rgb[(y * 240 + x) * 3], rgb[(y * 240 + x) * 3 + 1]];
+        let pole = [202, 152];
+        assert_eq!(e.draw(&mut rgb), Some([240, 160]));
+        // Upright at x = 0: the pole rises above the centre (pivot at y ≈ 113, 40 px long),
+        // the cart is black below it.
+        assert_eq!(px(&rgb, 120, 90), pole);
+        assert_ne!(px(&rgb, 120, 60), pole);
+        assert_eq!(px(&rgb, 120, 116), [0, 0]);
+        // Moved to x = +1 m (40 px right), leaning right by 0.2 rad.
+        e.state = [1.0, 0.0, 0.2, 0.0];
+        e.draw(&mut rgb);
+        assert_eq!(px(&rgb, 160, 116), [0, 0]);
+        assert_ne!(px(&rgb, 120, 116), [0, 0]);
+        // 20 px above the pivot the pole is 20·tan(0.2) ≈ 4 px right of it, not above it.
+        assert_eq!(px(&rgb, 164, 93), pole);
+        assert_ne!(px(&rgb, 160, 93), pole);
+    }
 
     #[test]
     fn reset_is_seeded_and_small() {

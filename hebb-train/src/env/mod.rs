@@ -73,8 +73,8 @@ pub trait Env: Send {
     }
     /// Draws the current state into `rgb` (replacing its contents; `[r, g, b]` bytes per pixel,
     /// row-major, top row first) and returns `[width, height]`, where the environment can be
-    /// drawn (the car: its own 96×96 state; the quadruped: a simple oblique projection). Used
-    /// by `hebb render`.
+    /// drawn (the car: its own 96×96 state; the quadruped: a simple oblique projection;
+    /// CartPole and Pendulum: simple 2-D drawings). Used by `hebb render`.
     fn draw(&self, rgb: &mut Vec<u8>) -> Option<[usize; 2]> {
         let _ = rgb;
         None
@@ -93,6 +93,7 @@ pub struct Frame<'a> {
 }
 
 pub mod ant;
+pub mod canvas;
 pub mod car;
 pub mod cartpole;
 pub mod pendulum;

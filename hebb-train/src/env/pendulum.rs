@@ -26,6 +26,8 @@ pub struct Pendulum {
     th: f64,
     thdot: f64,
     steps: u32,
+    /// The last torque applied (clipped), for drawing.
+    last_u: f64,
 }
 
 /// `((x + π) mod 2π) − π` with a non-negative modulo, as Gymnasium's `angle_normalize`.
@@ -61,6 +63,7 @@ impl Env for Pendulum {
         self.th = rng.random_range(-PI..PI);
         self.thdot = rng.random_range(-1.0..1.0);
         self.steps = 0;
+        self.last_u = 0.0;
         self.write_obs(obs);
     }
     fn step(&mut self, action: Action<'_>, obs: &mut [f32]) -> Step {
@@ -74,14 +77,48 @@ impl Env for Pendulum {
         self.thdot = thdot.clamp(-MAX_SPEED, MAX_SPEED);
         self.th += self.thdot * DT;
         self.steps += 1;
+        self.last_u = u;
         self.write_obs(obs);
         Step { reward: -cost as f32, terminated: false, truncated: self.steps >= MAX_STEPS }
+    }
+    /// A 160×160 front view: the 1 m rod from its pivot (θ = 0 upright, θ > 0 counter-clockwise,
+    /// as Gymnasium draws it), and the last torque as a bar from the centre (right: u > 0).
+    fn draw(&self, rgb: &mut Vec<u8>) -> Option<[usize; 2]> {
+        const S: usize = 160;
+        let mut c = super::canvas::Canvas::new(rgb, S, S, [255, 255, 255]);
+        let pivot = [S as f64 / 2.0, S as f64 / 2.0 - 4.0];
+        let len = 0.42 * S as f64 * L;
+        let tip = [pivot[0] - len * self.th.sin(), pivot[1] - len * self.th.cos()];
+        c.segment(pivot, tip, 6.0, [204, 77, 77]);
+        c.disc(pivot, 3.0, [0, 0, 0]);
+        let bar = self.last_u / MAX_TORQUE * (S as f64 / 2.0 - 8.0);
+        let y = S as f64 - 10.0;
+        c.rect([pivot[0], y - 3.0], [pivot[0] + bar, y + 3.0], [0, 114, 178]);
+        c.rect([pivot[0], y - 6.0], [pivot[0], y + 6.0], [0, 0, 0]);
+        Some(c.size())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn draws_the_rod_where_the_angle_says() {
+        let mut p = Pendulum::new();
+        let mut rgb = Vec::new();
+        let red = |rgb: &[u8], x: usize, y: usize| rgb[(y * 160 + x) * 3..][..3] == [204, 77, 77];
+        // Upright: rod above the pivot (76); hanging: below.
+        assert_eq!(p.draw(&mut rgb), Some([160, 160]));
+        assert!(red(&rgb, 80, 40) && !red(&rgb, 80, 115));
+        p.th = PI;
+        p.draw(&mut rgb);
+        assert!(red(&rgb, 80, 115) && !red(&rgb, 80, 40));
+        // θ = π/2 points left (counter-clockwise from upright).
+        p.th = PI / 2.0;
+        p.draw(&mut rgb);
+        assert!(red(&rgb, 40, 76) && !red(&rgb, 120, 76));
+    }
 
     #[test]
     fn angle_normalize_matches_python() {

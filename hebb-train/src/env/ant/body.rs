@@ -1,7 +1,7 @@
 //! The ant as a rapier3d multibody: one reduced-coordinate articulation (free torso root, eight
 //! revolute joints), a half-space floor, torque control and the joint-limit rules.
 //!
-//! What is modelled (SPEC §5, as pybullet simulates the MJCF ant):
+//! What is modelled (docs/environments.md, Quadruped, as pybullet simulates the MJCF ant):
 //! * Torso: sphere r = 0.25 centred on the body frame, plus the four capsules fixed to it (the
 //!   MJCF's jointless "aux" bodies are merged into the torso link, which is what a fixed joint
 //!   does). Legs: upper-leg link (hip hinge about z) and lower-leg link (ankle hinge about the

@@ -1,4 +1,4 @@
-//! The quadruped: pybullet's `AntBulletEnv-v0` (SPEC §5) on rapier3d, with morphologies as data.
+//! The quadruped: pybullet's `AntBulletEnv-v0` (docs/environments.md, Quadruped) on rapier3d, with morphologies as data.
 //!
 //! Two variants:
 //! * `ant-bullet` ([`Variant::Bullet`], the default) reproduces what the paper trained on: every

@@ -1,6 +1,6 @@
 //! Ant bodies as data: leg segment vectors, capsule radii, joint ranges and ankle axes.
 //!
-//! A [`Morphology`] is four resolved [`Leg`]s in the order of SPEC §5 (leg 1 at (+x, +y),
+//! A [`Morphology`] is four resolved [`Leg`]s in the order of docs/environments.md, Quadruped (leg 1 at (+x, +y),
 //! leg 2 (−x, +y), leg 3 (−x, −y), leg 4 (+x, −y)). The torso is always the sphere of radius
 //! 0.25 and every geom has density 1000 kg/m³ (what pybullet uses for the MJCF ant).
 //!
@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 
 /// The named morphologies, with a one-line description each.
 pub const MORPHOLOGIES: &[(&str, &str)] = &[
-    ("standard", "the MJCF ant of SPEC §5"),
+    ("standard", "the MJCF ant as pybullet loads it (docs/environments.md)"),
     ("damaged-right", "front leg at (+x, −y) (leg 4): lower leg shortened to ¼"),
     ("damaged-left", "front leg at (+x, +y) (leg 1): lower leg shortened to ¼"),
 ];

@@ -1,4 +1,4 @@
-//! CarRacing-v0 (gym 0.17, Box2D) on rapier2d with a software renderer (SPEC §6).
+//! CarRacing-v0 (gym 0.17, Box2D) on rapier2d with a software renderer (docs/environments.md, Car racing).
 //!
 //! * [`track`]: the procedural track, its tiles and kerbs, and the wheel-on-tile test.
 //! * [`dynamics`]: the car (hull, wheels, steering motors, tyre model) on a rapier2d multibody.

@@ -19,7 +19,7 @@ pub const STATE_W: usize = 96;
 pub const STATE_H: usize = 96;
 /// Bytes of one rendered RGB frame (row-major, top row first, `[r, g, b]` per pixel).
 pub const FRAME_LEN: usize = STATE_W * STATE_H * 3;
-/// Side of the observation the agent sees after resizing (SPEC §6).
+/// Side of the observation the agent sees after resizing (docs/environments.md, Car racing).
 pub const OBS_SIDE: usize = 84;
 /// Length of the observation: 3×84×84, channel-major (C, H, W), values in [0, 1].
 pub const OBS_LEN: usize = 3 * OBS_SIDE * OBS_SIDE;
