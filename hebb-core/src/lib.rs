@@ -44,12 +44,14 @@ mod kernel;
 mod network;
 mod rule;
 pub mod rulefile;
+mod shape;
 mod table;
 
 pub use activation::Activation;
 pub use error::{Error, Result};
 pub use init::WeightInit;
 pub use kernel::Kernel;
-pub use network::{AntNet, CarHead, Config, Network};
+pub use network::{AntNet, CarHead, Config, FixedNetwork, Network, NetworkMut};
 pub use rule::RuleKind;
-pub use table::{Coefficients, RuleTable, Sizes, n_coefficients, n_synapses, widen_f16};
+pub use shape::{IntoShape, MAX_LAYER_SIZE, MAX_LAYERS, Shape, n_coefficients, n_synapses};
+pub use table::{CoeffLayout, Coefficients, RuleTable, widen_f16};

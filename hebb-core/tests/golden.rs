@@ -13,7 +13,10 @@
 mod common;
 
 use common::Xs;
-use hebb_core::{Activation, Config, Kernel, Network, RuleKind, RuleTable, WeightInit, n_coefficients};
+use hebb_core::{
+    Activation, AntNet, CarHead, Config, Kernel, Network, NetworkMut, RuleKind, RuleTable, WeightInit,
+    n_coefficients,
+};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -43,7 +46,7 @@ struct Out {
     w0: u32,
 }
 
-fn inputs(sizes: [usize; 4], rule: RuleKind, seed: u64) -> (Vec<f32>, Vec<Vec<f32>>) {
+fn inputs(sizes: &[usize], rule: RuleKind, seed: u64) -> (Vec<f32>, Vec<Vec<f32>>) {
     let mut xs = Xs(seed);
     let coeffs = xs.vec(n_coefficients(rule, sizes), 0.1);
     let obs = (0..STEPS)
@@ -55,28 +58,54 @@ fn inputs(sizes: [usize; 4], rule: RuleKind, seed: u64) -> (Vec<f32>, Vec<Vec<f3
     (coeffs, obs)
 }
 
-fn run<const I: usize, const H1: usize, const H2: usize, const O: usize>(
-    config: Config,
-    rule: RuleKind,
-    seed: u64,
-) -> Out {
-    let sizes = Network::<I, H1, H2, O>::SIZES;
-    let (coeffs, obs) = inputs(sizes, rule, seed);
+/// Runs one case on `net` (any storage).
+fn run<W, A>(mut net: Network<W, A>, rule: RuleKind, seed: u64) -> Out
+where
+    W: AsRef<[f32]> + AsMut<[f32]>,
+    A: AsRef<[f32]> + AsMut<[f32]>,
+{
+    let sizes = *net.shape();
+    let (coeffs, obs) = inputs(&sizes, rule, seed);
     let table = RuleTable::new(rule, sizes, &coeffs).unwrap();
-    let mut net = Box::new(Network::<I, H1, H2, O>::new(config));
     net.reset_weights(WeightInit::Uniform, &mut Xoshiro256PlusPlus::seed_from_u64(seed)).unwrap();
     let mut h = Fnv::new();
     let mut last = 0;
     for o in &obs {
-        let out = net.step(&table, o.as_slice().try_into().unwrap()).unwrap();
+        let out = net.step(&table, o).unwrap();
         h.f32s(out);
         last = out[0].to_bits();
     }
     let mut hw = Fnv::new();
-    for l in net.weights() {
-        hw.f32s(l);
+    hw.f32s(net.weights());
+    Out { actions: h.0, weights: hw.0, last_out0: last, w0: net.weights()[0].to_bits() }
+}
+
+/// Runs a case on the heap-backed runtime form, on caller buffers, and (for the two presets)
+/// on the fixed-size form; all must agree.
+fn run_all(sizes: &[usize], config: Config, rule: RuleKind, seed: u64) -> Out {
+    let shape = hebb_core::Shape::new(sizes).unwrap();
+    let vec_net = Network::from_parts(
+        shape,
+        config,
+        vec![0.0; shape.n_synapses()],
+        vec![0.0; shape.n_activity()],
+    )
+    .unwrap();
+    let got = run(vec_net, rule, seed);
+    let (mut w, mut a) = (vec![0.0; shape.n_synapses()], vec![0.0; shape.n_activity()]);
+    let buf_net = NetworkMut::on_buffers(shape, config, &mut w, &mut a).unwrap();
+    assert_eq!(run(buf_net, rule, seed), got, "{shape}: caller buffers differ");
+    if shape == AntNet::SIZES {
+        assert_eq!(run(*Box::new(AntNet::new(config)), rule, seed), got, "AntNet differs");
     }
-    Out { actions: h.0, weights: hw.0, last_out0: last, w0: net.weights()[0][0].to_bits() }
+    if shape == CarHead::SIZES {
+        let mut slot = Box::new(std::mem::MaybeUninit::<CarHead>::uninit());
+        CarHead::init_in_place(&mut slot, CarHead::SIZES, config).unwrap();
+        // SAFETY: `init_in_place` initialised it.
+        let net = unsafe { slot.assume_init_ref() }.clone();
+        assert_eq!(run(net, rule, seed), got, "CarHead differs");
+    }
+    got
 }
 
 /// (shape, output, normalise) of every case.
@@ -93,9 +122,9 @@ const RULES: [RuleKind; 4] = [RuleKind::A, RuleKind::ABC, RuleKind::ABCDLr, Rule
 
 fn case(shape: &str, config: Config, rule: RuleKind, seed: u64) -> Out {
     match shape {
-        "ant" => run::<28, 128, 64, 8>(config, rule, seed),
-        "car_head" => run::<648, 128, 64, 3>(config, rule, seed),
-        "cartpole" => run::<4, 128, 64, 2>(config, rule, seed),
+        "ant" => run_all(&[28, 128, 64, 8], config, rule, seed),
+        "car_head" => run_all(&[648, 128, 64, 3], config, rule, seed),
+        "cartpole" => run_all(&[4, 128, 64, 2], config, rule, seed),
         _ => unreachable!(),
     }
 }

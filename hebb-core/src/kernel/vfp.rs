@@ -29,7 +29,7 @@
 
 use core::arch::asm;
 
-use super::rules::RuleFn;
+use crate::rule::RuleFn;
 use super::scalar::{self, Coef};
 use super::{LayerIo, W};
 use crate::activation::Activation;
