@@ -169,6 +169,20 @@ impl<'a> NetworkMut<'a> {
     }
 }
 
+/// A network on `Vec` storage (feature `alloc`).
+#[cfg(feature = "alloc")]
+pub type HeapNetwork = Network<alloc::vec::Vec<f32>, alloc::vec::Vec<f32>>;
+
+#[cfg(feature = "alloc")]
+impl HeapNetwork {
+    /// A heap-backed network of these sizes, all weights zero.
+    pub fn with_shape(sizes: impl IntoShape, config: Config) -> Result<Self> {
+        let shape = sizes.into_shape()?;
+        let (w, a) = (alloc::vec![0.0; shape.n_synapses()], alloc::vec![0.0; shape.n_activity()]);
+        Network::from_parts(shape, config, w, a)
+    }
+}
+
 fn check_len(what: &'static str, expected: usize, got: usize) -> Result<()> {
     if expected != got {
         return Err(Error::Length { what, expected, got });

@@ -262,9 +262,10 @@ impl Header<'_> {
         let layout = self.coeff_layout()?;
         // Sizes are checked by `Shape` (1..=65536 each, at most 8 plastic layers), so the counts
         // below cannot overflow.
-        match (self.front_end, self.n_cnn_weights as usize) {
+        // The front end and its weights go together (their count is the trainer's to check).
+        match (self.front_end, self.n_cnn_weights) {
             (FrontEnd::None, 0) => {}
-            (FrontEnd::CarCnn, crate::cnn::N_WEIGHTS) if self.sizes.input() == crate::cnn::OUT_LEN => {}
+            (FrontEnd::CarCnn, 1..) => {}
             _ => return Err(Error::InvalidField("front_end")),
         }
         let expected = layout.n_coefficients(rule, &self.sizes);
