@@ -50,7 +50,7 @@ pub fn bench(c: &mut Criterion) {
 
     // The whole agent: what one training step costs.
     let sizes = Head::SIZES;
-    let coeffs = random_vec(1, n_coefficients(RuleKind::ABCDLr, sizes), 0.05);
+    let coeffs = random_vec(1, n_coefficients(RuleKind::ABCDLr, &sizes), 0.05);
     let table = RuleTable::new(RuleKind::ABCDLr, sizes, &coeffs).unwrap();
     let mut head = Box::new(Head::new(Config { kernel: Kernel::best(), ..Config::CAR }));
     head.set_weights(&random_vec(2, Head::N_SYNAPSES, 0.1)).unwrap();

@@ -16,7 +16,7 @@ fn bench_net<const I: usize, const H1: usize, const H2: usize, const O: usize>(
     g.throughput(Throughput::Elements(Network::<I, H1, H2, O>::N_SYNAPSES as u64));
     let sizes = Network::<I, H1, H2, O>::SIZES;
     for rule in [RuleKind::A, RuleKind::ABCDLr, RuleKind::ABCDLrDInAndOut] {
-        let coeffs = random_vec(1, n_coefficients(rule, sizes), 0.05);
+        let coeffs = random_vec(1, n_coefficients(rule, &sizes), 0.05);
         let table = RuleTable::new(rule, sizes, &coeffs).unwrap();
         for kernel in [Kernel::Portable, Kernel::Avx2] {
             if !kernel.is_supported() {

@@ -51,7 +51,6 @@ extern crate alloc;
 pub mod activation;
 pub mod cnn;
 mod error;
-pub mod frame;
 pub mod init;
 pub mod interchange;
 mod kernel;
@@ -59,6 +58,7 @@ mod network;
 mod rule;
 pub mod rulefile;
 mod shape;
+pub mod wire;
 mod table;
 
 pub use activation::Activation;

@@ -498,7 +498,7 @@ fn hil(a: HilArgs) -> Result<()> {
         }
     };
     let (mut mcu, ready) = hil::Mcu::boot(&elf)?;
-    if !matches!(ready, hebb_core::frame::Reply::Ready { rule_status: 0, .. }) {
+    if !matches!(ready, hebb_train::hil::Reply::Ready { rule_status: 0, .. }) {
         return Err(Error::Config(format!("the firmware did not load its rule: {ready:?}")));
     }
     let weight_seed = hebb_train::es::derive_seed(a.seed, &[0x1417]);

@@ -35,7 +35,7 @@ fn rule_file(seed: u64, rule: RuleKind, normalize: bool, output: Activation, enc
         normalize,
         output: output as u8,
         encoding,
-        n_coefficients: hebb_core::n_coefficients(rule, AntNet::SIZES) as u32,
+        n_coefficients: hebb_core::n_coefficients(rule, &AntNet::SIZES) as u32,
         ..Header::untrained_ant(seed)
     };
     let mut coeffs = vec![0.0f32; header.n_coefficients as usize];
