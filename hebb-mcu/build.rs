@@ -90,8 +90,6 @@ fn main() {
          pub const SIZES: [usize; {len}] = [{sizes}];\n\
          /// Observation length.\n\
          pub const IN: usize = {input};\n\
-         /// Action length.\n\
-         pub const OUT: usize = {output};\n\
          /// Number of synapses (= weights).\n\
          pub const N_SYNAPSES: usize = {n_w};\n\
          /// The network: weights and activity in fixed-size arrays.\n\
@@ -104,7 +102,6 @@ fn main() {
         len = sizes.len(),
         sizes = sizes.join(", "),
         input = shape.input(),
-        output = shape.output(),
     );
     write_if_changed(&out.join("shape.rs"), generated.as_bytes());
     write_if_changed(&out.join("rule.hebb"), &bytes);

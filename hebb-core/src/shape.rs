@@ -43,7 +43,11 @@ impl Shape {
 
     /// The layer sizes.
     pub const fn as_slice(&self) -> &[usize] {
-        self.sizes.split_at(self.len).0
+        // `len ≤ MAX_LAYERS + 1` always; the checked form keeps every path panic-free.
+        match self.sizes.split_at_checked(self.len) {
+            Some((s, _)) => s,
+            None => &self.sizes,
+        }
     }
 
     /// Number of plastic layers (weight matrices).
@@ -58,7 +62,10 @@ impl Shape {
 
     /// Output size.
     pub const fn output(&self) -> usize {
-        self.sizes[self.len - 1]
+        match self.as_slice().last() {
+            Some(&o) => o,
+            None => 0,
+        }
     }
 
     /// Number of synapses (= weights).
@@ -68,10 +75,11 @@ impl Shape {
 
     /// Number of neurons past the input (the activity a network keeps).
     pub const fn n_activity(&self) -> usize {
+        let s = self.as_slice();
         let mut n = 0;
         let mut k = 1;
-        while k < self.len {
-            n += self.sizes[k];
+        while k < s.len() {
+            n += s[k];
             k += 1;
         }
         n
@@ -170,14 +178,17 @@ pub const fn n_coefficients(rule: RuleKind, s: &[usize]) -> usize {
 }
 
 /// Start and length of layer `l`'s block in a per-synapse table with `per` values per synapse.
+/// Past the last layer: `(total, 0)`.
 pub(crate) const fn layer_span(s: &[usize], l: usize, per: usize) -> (usize, usize) {
     let mut start = 0;
     let mut k = 0;
-    while k < l {
+    // (`k < len` is spelled out beside `k + 1 < len` so the optimiser sees both indices in
+    // bounds: the firmware links with a no-panic check.)
+    while k < l && k < s.len() && k + 1 < s.len() {
         start += s[k] * s[k + 1] * per;
         k += 1;
     }
-    (start, s[l] * s[l + 1] * per)
+    if l < s.len() && l + 1 < s.len() { (start, s[l] * s[l + 1] * per) } else { (start, 0) }
 }
 
 

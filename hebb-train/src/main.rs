@@ -159,6 +159,10 @@ struct TrainArgs {
     /// Normalise weights after each update (default: on except for the quadruped).
     #[arg(long)]
     normalize: Option<bool>,
+    /// Hidden layer sizes, comma-separated, any number of layers (default: the paper's 128,64).
+    /// The network is observation → hidden… → action.
+    #[arg(long, value_delimiter = ',')]
+    hidden: Option<Vec<usize>>,
     /// Run seed.
     #[arg(long)]
     seed: Option<u64>,
@@ -278,6 +282,9 @@ fn build_config(a: &TrainArgs) -> Result<TrainConfig> {
     }
     if a.normalize.is_some() {
         c.normalize = a.normalize;
+    }
+    if let Some(v) = &a.hidden {
+        c.hidden = v.clone();
     }
     if let Some(v) = a.seed {
         c.seed = v;
