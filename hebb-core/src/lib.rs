@@ -42,11 +42,12 @@
 //! ```
 #![no_std]
 #![deny(missing_docs)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
-#[cfg(test)]
-extern crate std;
 #[cfg(feature = "alloc")]
 extern crate alloc;
+#[cfg(test)]
+extern crate std;
 
 pub mod activation;
 pub mod cnn;
@@ -58,8 +59,8 @@ mod network;
 mod rule;
 pub mod rulefile;
 mod shape;
-pub mod wire;
 mod table;
+pub mod wire;
 
 pub use activation::Activation;
 pub use error::{Error, Result};

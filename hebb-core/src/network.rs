@@ -131,10 +131,18 @@ impl<const NW: usize, const NA: usize> FixedNetwork<NW, NA> {
             Err(e) => return Err(e),
         };
         if shape.n_synapses() != NW {
-            return Err(Error::Length { what: "fixed network weights", expected: shape.n_synapses(), got: NW });
+            return Err(Error::Length {
+                what: "fixed network weights",
+                expected: shape.n_synapses(),
+                got: NW,
+            });
         }
         if shape.n_activity() != NA {
-            return Err(Error::Length { what: "fixed network activity", expected: shape.n_activity(), got: NA });
+            return Err(Error::Length {
+                what: "fixed network activity",
+                expected: shape.n_activity(),
+                got: NA,
+            });
         }
         Ok(Network { w: [0.0; NW], act: [0.0; NA], shape, config })
     }
@@ -142,7 +150,11 @@ impl<const NW: usize, const NA: usize> FixedNetwork<NW, NA> {
     /// Initialises a fixed-size network in place (all weights zero), for networks too large to
     /// build on the stack (the car head's weights take 370 KB), e.g. in a `Box::new_uninit()`
     /// or a `static MaybeUninit`.
-    pub fn init_in_place(slot: &mut MaybeUninit<Self>, sizes: impl IntoShape, config: Config) -> Result<&mut Self> {
+    pub fn init_in_place(
+        slot: &mut MaybeUninit<Self>,
+        sizes: impl IntoShape,
+        config: Config,
+    ) -> Result<&mut Self> {
         let shape = sizes.into_shape()?;
         check_len("fixed network weights", shape.n_synapses(), NW)?;
         check_len("fixed network activity", shape.n_activity(), NA)?;
@@ -164,7 +176,12 @@ impl<'a> NetworkMut<'a> {
     /// A network on caller buffers: `weights` of [`n_synapses`](Shape::n_synapses) floats and
     /// `activity` of [`n_activity`](Shape::n_activity) floats (their contents are kept: set
     /// the weights with [`set_weights`](Network::set_weights) or a `reset_*` method).
-    pub fn on_buffers(sizes: impl IntoShape, config: Config, weights: &'a mut [f32], activity: &'a mut [f32]) -> Result<Self> {
+    pub fn on_buffers(
+        sizes: impl IntoShape,
+        config: Config,
+        weights: &'a mut [f32],
+        activity: &'a mut [f32],
+    ) -> Result<Self> {
         Network::from_parts(sizes, config, weights, activity)
     }
 }
@@ -298,7 +315,9 @@ where
         // Layer by layer, each `[n_out][n_in]` in order: one pass over all weights.
         let w = self.w.as_mut();
         match init {
-            WeightInit::Uniform => init::fill_uniform(rng, -init::UNIFORM_HALF_WIDTH, init::UNIFORM_HALF_WIDTH, w),
+            WeightInit::Uniform => {
+                init::fill_uniform(rng, -init::UNIFORM_HALF_WIDTH, init::UNIFORM_HALF_WIDTH, w)
+            }
             WeightInit::Normal => init::fill_normal(rng, init::NORMAL_STD, w),
             WeightInit::Coevolve => {
                 return Err(Error::InvalidField("init: coevolved weights must be supplied"));

@@ -191,7 +191,6 @@ pub(crate) const fn layer_span(s: &[usize], l: usize, per: usize) -> (usize, usi
     if l < s.len() && l + 1 < s.len() { (start, s[l] * s[l + 1] * per) } else { (start, 0) }
 }
 
-
 impl serde::Serialize for Shape {
     fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
@@ -211,7 +210,10 @@ impl<'de> serde::Deserialize<'de> for Shape {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a list of 2 to 9 layer sizes")
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> core::result::Result<Shape, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> core::result::Result<Shape, A::Error> {
                 let mut s = [0usize; MAX_LAYERS + 1];
                 let mut n = 0;
                 while let Some(v) = a.next_element::<u32>()? {

@@ -120,12 +120,11 @@ fn shapes_and_storage_are_checked() {
 /// A fixed-size network lives in a `static` (no heap, sizes known at compile time).
 #[test]
 fn fixed_network_in_a_static() {
-    static NET: std::sync::Mutex<FixedNetwork<12, 5>> = std::sync::Mutex::new(
-        match FixedNetwork::fixed(&[2, 3, 2], Config::ANT) {
+    static NET: std::sync::Mutex<FixedNetwork<12, 5>> =
+        std::sync::Mutex::new(match FixedNetwork::fixed(&[2, 3, 2], Config::ANT) {
             Ok(n) => n,
             Err(_) => panic!("sizes"),
-        },
-    );
+        });
     let data = [0.01; 12];
     let table = RuleTable::new(RuleKind::A, [2, 3, 2], &data).unwrap();
     let mut net = NET.lock().unwrap();

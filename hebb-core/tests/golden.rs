@@ -84,13 +84,9 @@ where
 /// on the fixed-size form; all must agree.
 fn run_all(sizes: &[usize], config: Config, rule: RuleKind, seed: u64) -> Out {
     let shape = hebb_core::Shape::new(sizes).unwrap();
-    let vec_net = Network::from_parts(
-        shape,
-        config,
-        vec![0.0; shape.n_synapses()],
-        vec![0.0; shape.n_activity()],
-    )
-    .unwrap();
+    let vec_net =
+        Network::from_parts(shape, config, vec![0.0; shape.n_synapses()], vec![0.0; shape.n_activity()])
+            .unwrap();
     let got = run(vec_net, rule, seed);
     let (mut w, mut a) = (vec![0.0; shape.n_synapses()], vec![0.0; shape.n_activity()]);
     let buf_net = NetworkMut::on_buffers(shape, config, &mut w, &mut a).unwrap();

@@ -283,7 +283,12 @@ fn version_1_files_are_still_read() {
             .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         let h = f.header();
         assert_eq!(h.sizes.depth(), 3, "{}", p.display());
-        assert!(h.sizes == AntNet::SIZES || h.sizes == hebb_core::CarHead::SIZES, "{}: {}", p.display(), h.sizes);
+        assert!(
+            h.sizes == AntNet::SIZES || h.sizes == hebb_core::CarHead::SIZES,
+            "{}: {}",
+            p.display(),
+            h.sizes
+        );
         assert_eq!(h.coeff_layout().unwrap(), hebb_core::CoeffLayout::PerSynapse);
         assert_eq!(h.front_end == FrontEnd::CarCnn, h.n_cnn_weights > 0, "{}", p.display());
         let t = f.table().unwrap();

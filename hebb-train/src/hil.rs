@@ -142,9 +142,9 @@ impl Mcu {
                 for &b in &buf[..n] {
                     if let Some(frame) = reader.push(b)
                         && tx
-                            .send(
-                                frame.and_then(|f| hebb_core::wire::Reply::decode(f, &mut scratch).map(Reply::from)),
-                            )
+                            .send(frame.and_then(|f| {
+                                hebb_core::wire::Reply::decode(f, &mut scratch).map(Reply::from)
+                            }))
                             .is_err()
                     {
                         return;
@@ -231,8 +231,9 @@ pub fn run_episode(
         other => return Err(Error::Config(format!("reset: unexpected reply {other:?}"))),
     }
     drive(env, env_seed, max_steps, |obs, t| match mcu.request(&Request::Step { obs: Floats::new(obs) })? {
-        Reply::Action(a) => <[f32; ACTION_LEN]>::try_from(a.as_slice())
-            .map_err(|_| Error::Config(format!("step {t}: the firmware sent {} actions, not {ACTION_LEN}", a.len()))),
+        Reply::Action(a) => <[f32; ACTION_LEN]>::try_from(a.as_slice()).map_err(|_| {
+            Error::Config(format!("step {t}: the firmware sent {} actions, not {ACTION_LEN}", a.len()))
+        }),
         other => Err(Error::Config(format!("step {t}: firmware replied {other:?}"))),
     })
 }
@@ -292,7 +293,8 @@ pub fn desktop_episode(
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(weight_seed);
     net.reset_weights(WeightInit::Uniform, &mut rng)?;
     drive(env, env_seed, max_steps, |obs, t| {
-        <[f32; ACTION_LEN]>::try_from(net.step(&table, obs)?)
-            .map_err(|_| Error::Config(format!("step {t}: the rule's network does not have {ACTION_LEN} outputs")))
+        <[f32; ACTION_LEN]>::try_from(net.step(&table, obs)?).map_err(|_| {
+            Error::Config(format!("step {t}: the rule's network does not have {ACTION_LEN} outputs"))
+        })
     })
 }

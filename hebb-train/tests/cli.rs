@@ -85,3 +85,26 @@ fn corrupt_rule_file_and_existing_run_are_refused() {
     assert!(!ok && err.contains("already holds a run"), "{err}");
     assert_eq!(std::fs::read(d.path().join("r/checkpoint.bin")).unwrap(), before);
 }
+
+/// `hebb train --env cartpole --hidden 32,16,8 --gens 30` learns CartPole with a four-layer
+/// network (mean return ≥ 475 over 20 evaluation episodes), and `hebb inspect` shows its layer
+/// list.
+#[test]
+fn deep_hidden_layers_learn_cartpole() {
+    let d = tempfile::tempdir().unwrap();
+    let args = ["train", "--env", "cartpole", "--hidden", "32,16,8", "--gens", "30", "--out", "r", "--quiet"];
+    let (ok, _, err) = hebb(&args, d.path());
+    assert!(ok, "{err}");
+    let (ok, out, err) = hebb(&["inspect", "r/rule.hebb"], d.path());
+    assert!(ok, "{err}");
+    assert!(out.contains("4-32-16-8-2"), "{out}");
+    let (ok, out, err) = hebb(&["eval", "r", "--episodes", "20"], d.path());
+    assert!(ok, "{err}");
+    let line = out.lines().find(|l| l.contains(" ± ")).unwrap_or_else(|| panic!("no result in {out}"));
+    let before: Vec<&str> = line.split(" ± ").next().unwrap().split_whitespace().collect();
+    let mean: f64 = before.last().unwrap().parse().unwrap();
+    assert!(mean >= 475.0, "4-32-16-8-2 CartPole mean return over 20 episodes: {mean} ({line})");
+    // Bad hidden lists are one clear line.
+    let (ok, _, err) = hebb(&["train", "--hidden", "32,0", "--out", "bad"], d.path());
+    assert!(!ok && err.trim().lines().count() == 1 && err.contains("4-32-0-2"), "{err}");
+}

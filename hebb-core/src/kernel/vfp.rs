@@ -29,10 +29,10 @@
 
 use core::arch::asm;
 
-use crate::rule::RuleFn;
 use super::scalar::{self, Coef};
 use super::{LayerIo, W};
 use crate::activation::Activation;
+use crate::rule::RuleFn;
 use crate::rule::RuleKind;
 
 /// What `vldmia` zeroes the eight partial sums from. (Float operands in registers need the
