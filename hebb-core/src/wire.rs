@@ -167,7 +167,7 @@ impl<'a> Floats<'a> {
 
     /// The little-endian bytes of a received payload (a multiple of 4 long).
     fn from_bytes(b: &'a [u8]) -> Result<Self, ErrorCode> {
-        if b.len() % 4 != 0 {
+        if !b.len().is_multiple_of(4) {
             return Err(ErrorCode::Length);
         }
         Ok(Floats(Repr::Bytes(b)))

@@ -280,7 +280,7 @@ unsafe fn step<L: Lanes, R: RuleFn>(io: LayerIo<'_>, act: Activation, normalize:
 #[inline(always)]
 unsafe fn rows<L: Lanes, R: RuleFn, const B: usize>(ctx: &mut Ctx<'_>, j0: usize, wmax: &mut L) {
     let Ctx { w, c, pre, n_in, plane, full, tail, act, normalize, .. } = *ctx;
-    // SAFETY (whole block): every offset below stays inside row j0 + b < n_out of a buffer of
+    // SAFETY: (whole block) every offset below stays inside row j0 + b < n_out of a buffer of
     // n_out·n_in weights or R::N planes of n_out·n_in coefficients; `load_n`/`store_n` touch only
     // the first `tail` lanes.
     unsafe {
