@@ -8,7 +8,12 @@ use hebb_core::{AntNet, CarHead, Config, FixedNetwork, Kernel, RuleKind, RuleTab
 use std::hint::black_box;
 
 /// The fixed-size (heap-free, firmware) form of the network, as before any-depth networks.
-fn bench_net<const NW: usize, const NA: usize>(c: &mut Criterion, name: &str, sizes: &[usize], config: Config) {
+fn bench_net<const NW: usize, const NA: usize>(
+    c: &mut Criterion,
+    name: &str,
+    sizes: &[usize],
+    config: Config,
+) {
     let mut g = c.benchmark_group(format!("network/{name}"));
     g.throughput(Throughput::Elements(NW as u64));
     for rule in [RuleKind::A, RuleKind::ABCDLr, RuleKind::ABCDLrDInAndOut] {

@@ -97,8 +97,10 @@ fn corrupt_rule_file_and_existing_run_are_refused() {
 #[test]
 fn deep_hidden_layers_learn_cartpole() {
     let d = tempfile::tempdir().unwrap();
-    let args =
-        ["train", "--env", "cartpole", "--hidden", "32,16,8", "--gens", "30", "--seed", "4", "--out", "r", "--quiet"];
+    let args = [
+        "train", "--env", "cartpole", "--hidden", "32,16,8", "--gens", "30", "--seed", "4", "--out", "r",
+        "--quiet",
+    ];
     let (ok, _, err) = hebb(&args, d.path());
     assert!(ok, "{err}");
     let (ok, out, err) = hebb(&["inspect", "r/rule.hebb"], d.path());
