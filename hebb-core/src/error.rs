@@ -3,7 +3,7 @@
 use core::fmt;
 
 use crate::rule::RuleKind;
-use crate::shape::Shape;
+use crate::shape::Layers;
 
 /// Everything that can go wrong in `hebb-core`. Library code returns these; it never panics on
 /// bad input.
@@ -40,9 +40,9 @@ pub enum Error {
     /// A rule table or file is for a network of other sizes than the one it is used with.
     ShapeMismatch {
         /// The layer sizes the receiving network has.
-        expected: Shape,
+        expected: Layers,
         /// The layer sizes the table or file declares.
-        got: Shape,
+        got: Layers,
     },
     /// The input ended before the declared content.
     Truncated,

@@ -70,5 +70,5 @@ pub use kernel::Kernel;
 pub use network::HeapNetwork;
 pub use network::{AntNet, CarHead, Config, FixedNetwork, Network, NetworkMut};
 pub use rule::RuleKind;
-pub use shape::{IntoShape, MAX_LAYER_SIZE, MAX_LAYERS, Shape, n_coefficients, n_synapses};
+pub use shape::{IntoShape, Layers, MAX_LAYER_SIZE, MAX_LAYERS, Shape, n_coefficients, n_synapses};
 pub use table::{CoeffLayout, Coefficients, RuleTable, widen_f16};

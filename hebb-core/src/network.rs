@@ -272,7 +272,7 @@ where
         if let Some(t) = rules
             && t.shape() != shape
         {
-            return Err(Error::ShapeMismatch { expected: *shape, got: *t.shape() });
+            return Err(Error::ShapeMismatch { expected: (*shape).into(), got: (*t.shape()).into() });
         }
         let rule = rules.map(|t| t.rule());
         let Config { output, normalize, kernel } = self.config;

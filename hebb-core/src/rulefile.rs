@@ -355,7 +355,7 @@ impl<'a> RuleFile<'a> {
     pub fn expect_sizes(&self, sizes: impl IntoShape) -> Result<()> {
         let sizes = sizes.into_shape()?;
         if self.header.sizes != sizes {
-            return Err(Error::ShapeMismatch { expected: sizes, got: self.header.sizes });
+            return Err(Error::ShapeMismatch { expected: sizes.into(), got: self.header.sizes.into() });
         }
         Ok(())
     }

@@ -129,6 +129,51 @@ impl fmt::Debug for Shape {
     }
 }
 
+/// A shape in compact form (`u32` sizes), as errors carry it: small enough that every
+/// `Result` of the core stays small.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Layers {
+    len: u8,
+    sizes: [u32; MAX_LAYERS + 1],
+}
+
+impl Layers {
+    /// The layer sizes.
+    pub fn as_slice(&self) -> &[u32] {
+        self.sizes.get(..usize::from(self.len)).unwrap_or(&self.sizes)
+    }
+}
+
+impl From<Shape> for Layers {
+    fn from(s: Shape) -> Layers {
+        let mut sizes = [0u32; MAX_LAYERS + 1];
+        for (d, &v) in sizes.iter_mut().zip(s.iter()) {
+            // Sizes are at most MAX_LAYER_SIZE, so this never saturates.
+            *d = u32::try_from(v).unwrap_or(u32::MAX);
+        }
+        Layers { len: s.len as u8, sizes }
+    }
+}
+
+impl fmt::Display for Layers {
+    /// `4-32-16-8-2`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (k, s) in self.as_slice().iter().enumerate() {
+            if k > 0 {
+                f.write_str("-")?;
+            }
+            write!(f, "{s}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Layers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Layers({self})")
+    }
+}
+
 /// Anything that names a shape: a [`Shape`], or layer sizes as an array or a slice.
 pub trait IntoShape {
     /// The checked shape.

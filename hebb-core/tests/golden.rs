@@ -48,7 +48,7 @@ struct Out {
 
 fn inputs(sizes: &[usize], rule: RuleKind, seed: u64) -> (Vec<f32>, Vec<Vec<f32>>) {
     let mut xs = Xs(seed);
-    let coeffs = xs.vec(n_coefficients(rule, &sizes), 0.1);
+    let coeffs = xs.vec(n_coefficients(rule, sizes), 0.1);
     let obs = (0..STEPS)
         .map(|t| {
             let scale = if t % 7 == 3 { 5.0 } else { 1.0 };

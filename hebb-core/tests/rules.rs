@@ -61,10 +61,10 @@ fn hand_computed_through_network() {
 fn run_against_reference(sizes: &[usize], config: Config, seed: u64) {
     for rule in RuleKind::ALL {
         let mut rng = Xs(seed + rule.code() as u64);
-        let cx = rng.vec(n_coefficients(rule, &sizes), 0.3);
+        let cx = rng.vec(n_coefficients(rule, sizes), 0.3);
         let mem = to_memory(rule, sizes, &cx);
         let table = RuleTable::new(rule, sizes, &mem).unwrap();
-        let w0 = rng.vec(hebb_core::n_synapses(&sizes), 0.1);
+        let w0 = rng.vec(hebb_core::n_synapses(sizes), 0.1);
         let mut refw = split_layers(sizes, &w0);
         let mut net = net(sizes, config);
         net.set_weights(&w0).unwrap();
@@ -143,9 +143,9 @@ fn kernels_bit_identical_every_rule() {
     fn check(sizes: &[usize], config: Config) {
         for rule in RuleKind::ALL {
             let mut rng = Xs(99 + rule.code() as u64);
-            let mem = rng.vec(n_coefficients(rule, &sizes), 0.5);
+            let mem = rng.vec(n_coefficients(rule, sizes), 0.5);
             let table = RuleTable::new(rule, sizes, &mem).unwrap();
-            let w0 = rng.vec(hebb_core::n_synapses(&sizes), 0.1);
+            let w0 = rng.vec(hebb_core::n_synapses(sizes), 0.1);
             let a = (Config { kernel: Kernel::Portable, ..config }, &table);
             let b = (Config { kernel: Kernel::Avx2, ..config }, &table);
             assert_lockstep(sizes, a, b, &w0, &mut rng, 20, &format!("{sizes:?} {rule}"));
@@ -168,12 +168,12 @@ fn half_precision_tables_equal_their_widened_f32_tables() {
     fn check(sizes: &[usize], config: Config) {
         for rule in RuleKind::ALL {
             let mut rng = Xs(7 + rule.code() as u64);
-            let exact = rng.vec(n_coefficients(rule, &sizes), 0.5);
+            let exact = rng.vec(n_coefficients(rule, sizes), 0.5);
             let halves: Vec<u16> = exact.iter().map(|&c| half::f16::from_f32(c).to_bits()).collect();
             let widened: Vec<f32> = halves.iter().map(|&h| widen_f16(h)).collect();
             let t16 = RuleTable::from_coefficients(rule, sizes, Coefficients::F16(&halves)).unwrap();
             let t32 = RuleTable::new(rule, sizes, &widened).unwrap();
-            let w0 = rng.vec(hebb_core::n_synapses(&sizes), 0.1);
+            let w0 = rng.vec(hebb_core::n_synapses(sizes), 0.1);
             let kernels = [Kernel::Portable, Kernel::Avx2].into_iter().filter(|k| k.is_supported());
             for kernel in kernels {
                 let (a, b) = ((Config { kernel, ..config }, &t16), (Config { kernel, ..config }, &t32));
