@@ -5,7 +5,7 @@
 use criterion::{Criterion, Throughput};
 use hebb_benches::random_vec;
 use hebb_core::cnn::{self, Cnn};
-use hebb_core::{Config, Kernel, Network, RuleKind, RuleTable, n_coefficients};
+use hebb_core::{CarHead, Config, Kernel, RuleKind, RuleTable, n_coefficients};
 use hebb_train::env::car::CarRacing;
 use hebb_train::env::car::scene::OBS_LEN;
 use hebb_train::env::{Action, Env};
@@ -16,7 +16,7 @@ use std::hint::black_box;
 /// Steps per measured iteration of the environment benchmarks.
 const STEPS: u64 = 200;
 
-type Head = Network<648, 128, 64, 3>;
+type Head = CarHead;
 
 pub fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("car");
@@ -50,7 +50,7 @@ pub fn bench(c: &mut Criterion) {
 
     // The whole agent: what one training step costs.
     let sizes = Head::SIZES;
-    let coeffs = random_vec(1, n_coefficients(RuleKind::ABCDLr, sizes), 0.05);
+    let coeffs = random_vec(1, n_coefficients(RuleKind::ABCDLr, &sizes), 0.05);
     let table = RuleTable::new(RuleKind::ABCDLr, sizes, &coeffs).unwrap();
     let mut head = Box::new(Head::new(Config { kernel: Kernel::best(), ..Config::CAR }));
     head.set_weights(&random_vec(2, Head::N_SYNAPSES, 0.1)).unwrap();

@@ -4,17 +4,18 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use hebb_benches::random_vec;
-use hebb_core::{Config, Kernel, Network, RuleKind, RuleTable, n_coefficients};
+use hebb_core::{AntNet, CarHead, Config, FixedNetwork, Kernel, RuleKind, RuleTable, n_coefficients};
 use std::hint::black_box;
 
-fn bench_net<const I: usize, const H1: usize, const H2: usize, const O: usize>(
+/// The fixed-size (heap-free, firmware) form of the network, as before any-depth networks.
+fn bench_net<const NW: usize, const NA: usize>(
     c: &mut Criterion,
     name: &str,
+    sizes: &[usize],
     config: Config,
 ) {
     let mut g = c.benchmark_group(format!("network/{name}"));
-    g.throughput(Throughput::Elements(Network::<I, H1, H2, O>::N_SYNAPSES as u64));
-    let sizes = Network::<I, H1, H2, O>::SIZES;
+    g.throughput(Throughput::Elements(NW as u64));
     for rule in [RuleKind::A, RuleKind::ABCDLr, RuleKind::ABCDLrDInAndOut] {
         let coeffs = random_vec(1, n_coefficients(rule, sizes), 0.05);
         let table = RuleTable::new(rule, sizes, &coeffs).unwrap();
@@ -22,9 +23,10 @@ fn bench_net<const I: usize, const H1: usize, const H2: usize, const O: usize>(
             if !kernel.is_supported() {
                 continue;
             }
-            let mut net = Box::new(Network::<I, H1, H2, O>::new(Config { kernel, ..config }));
-            net.set_weights(&random_vec(2, Network::<I, H1, H2, O>::N_SYNAPSES, 0.1)).unwrap();
-            let obs: [f32; I] = random_vec(3, I, 1.0).try_into().unwrap();
+            let mut slot = Box::new(std::mem::MaybeUninit::<FixedNetwork<NW, NA>>::uninit());
+            let net = FixedNetwork::init_in_place(&mut slot, sizes, Config { kernel, ..config }).unwrap();
+            net.set_weights(&random_vec(2, NW, 0.1)).unwrap();
+            let obs = random_vec(3, sizes[0], 1.0);
             g.bench_function(BenchmarkId::new(format!("{rule}"), format!("{kernel:?}")), |b| {
                 b.iter(|| {
                     let out = net.step(&table, black_box(&obs)).unwrap();
@@ -37,8 +39,8 @@ fn bench_net<const I: usize, const H1: usize, const H2: usize, const O: usize>(
 }
 
 pub fn bench(c: &mut Criterion) {
-    bench_net::<28, 128, 64, 8>(c, "ant", Config::ANT);
-    bench_net::<648, 128, 64, 3>(c, "car_head", Config::CAR);
+    bench_net::<{ AntNet::N_SYNAPSES }, 200>(c, "ant", &AntNet::SIZES, Config::ANT);
+    bench_net::<{ CarHead::N_SYNAPSES }, 195>(c, "car_head", &CarHead::SIZES, Config::CAR);
     memory_floor(c);
 }
 
@@ -49,7 +51,6 @@ pub fn bench(c: &mut Criterion) {
 fn memory_floor(c: &mut Criterion) {
     #[cfg(target_arch = "x86_64")]
     {
-        use hebb_core::AntNet;
         if !Kernel::Avx2.is_supported() {
             return;
         }

@@ -3,6 +3,7 @@
 use core::fmt;
 
 use crate::rule::RuleKind;
+use crate::shape::Layers;
 
 /// Everything that can go wrong in `hebb-core`. Library code returns these; it never panics on
 /// bad input.
@@ -36,12 +37,12 @@ pub enum Error {
     BadMagic,
     /// A rule file has a format version this build cannot read.
     UnsupportedVersion(u16),
-    /// A rule file describes a network of other sizes than the one it is loaded into.
+    /// A rule table or file is for a network of other sizes than the one it is used with.
     ShapeMismatch {
         /// The layer sizes the receiving network has.
-        expected: [u32; 4],
-        /// The layer sizes the file declares.
-        got: [u32; 4],
+        expected: Layers,
+        /// The layer sizes the table or file declares.
+        got: Layers,
     },
     /// The input ended before the declared content.
     Truncated,
@@ -73,11 +74,9 @@ impl fmt::Display for Error {
             }
             Error::BadMagic => f.write_str("not a hebb rule file (bad magic)"),
             Error::UnsupportedVersion(v) => write!(f, "unsupported rule-file format version {v}"),
-            Error::ShapeMismatch { expected, got } => write!(
-                f,
-                "rule file is for a {}-{}-{}-{} network, this one is {}-{}-{}-{}",
-                got[0], got[1], got[2], got[3], expected[0], expected[1], expected[2], expected[3]
-            ),
+            Error::ShapeMismatch { expected, got } => {
+                write!(f, "rule is for a {got} network, this one is {expected}")
+            }
             Error::Truncated => f.write_str("input is truncated"),
             Error::CrcMismatch { stored, computed } => write!(
                 f,

@@ -5,22 +5,23 @@
 
 use crate::error::{Error, Result};
 use crate::rule::RuleKind;
-use crate::table::{Sizes, layer_span, n_coefficients};
+use crate::shape::{IntoShape, Shape, layer_span};
 
-fn check(rule: RuleKind, sizes: Sizes, a: usize, b: usize) -> Result<()> {
-    let expected = n_coefficients(rule, sizes);
+fn check(rule: RuleKind, sizes: impl IntoShape, a: usize, b: usize) -> Result<Shape> {
+    let shape = sizes.into_shape()?;
+    let expected = shape.n_coefficients(rule);
     for got in [a, b] {
         if got != expected {
             return Err(Error::Length { what: "coefficient table", expected, got });
         }
     }
-    Ok(())
+    Ok(shape)
 }
 
 /// Visits every (interchange index, in-memory index) pair.
-fn for_each_pair(rule: RuleKind, sizes: Sizes, mut f: impl FnMut(usize, usize)) {
+fn for_each_pair(rule: RuleKind, sizes: &Shape, mut f: impl FnMut(usize, usize)) {
     let n = rule.n_coeffs();
-    for l in 0..3 {
+    for l in 0..sizes.depth() {
         let (start, _) = layer_span(sizes, l, n);
         let (n_in, n_out) = (sizes[l], sizes[l + 1]);
         let plane = n_in * n_out;
@@ -35,15 +36,25 @@ fn for_each_pair(rule: RuleKind, sizes: Sizes, mut f: impl FnMut(usize, usize)) 
 }
 
 /// Converts interchange-layout coefficients `src` into the in-memory layout `dst`.
-pub fn coeffs_from_interchange(rule: RuleKind, sizes: Sizes, src: &[f32], dst: &mut [f32]) -> Result<()> {
-    check(rule, sizes, src.len(), dst.len())?;
-    for_each_pair(rule, sizes, |x, m| dst[m] = src[x]);
+pub fn coeffs_from_interchange(
+    rule: RuleKind,
+    sizes: impl IntoShape,
+    src: &[f32],
+    dst: &mut [f32],
+) -> Result<()> {
+    let shape = check(rule, sizes, src.len(), dst.len())?;
+    for_each_pair(rule, &shape, |x, m| dst[m] = src[x]);
     Ok(())
 }
 
 /// Converts in-memory coefficients `src` into the interchange layout `dst`.
-pub fn coeffs_to_interchange(rule: RuleKind, sizes: Sizes, src: &[f32], dst: &mut [f32]) -> Result<()> {
-    check(rule, sizes, src.len(), dst.len())?;
-    for_each_pair(rule, sizes, |x, m| dst[x] = src[m]);
+pub fn coeffs_to_interchange(
+    rule: RuleKind,
+    sizes: impl IntoShape,
+    src: &[f32],
+    dst: &mut [f32],
+) -> Result<()> {
+    let shape = check(rule, sizes, src.len(), dst.len())?;
+    for_each_pair(rule, &shape, |x, m| dst[x] = src[m]);
     Ok(())
 }

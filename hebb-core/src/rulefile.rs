@@ -3,7 +3,7 @@
 //! ```text
 //! offset  size  content
 //! 0       4     magic "HEBB"
-//! 4       2     format version, u16 little-endian (currently 1)
+//! 4       2     format version, u16 little-endian (2; version 1 files are still read)
 //! 6       2     header length H, u16 little-endian
 //! 8       H     header, postcard-encoded [`Header`]
 //! 8+H     0..3  zero padding to a multiple of 4 bytes
@@ -13,6 +13,13 @@
 //! …       4·k   coevolved initial weights (if any), f32 little-endian
 //! end-4   4     CRC-32 (ISO-HDLC, as zlib/PNG) of every byte before it
 //! ```
+//!
+//! **Version 2** (written by this build) carries the whole network in its header: the layer
+//! list of any depth ([`Header::sizes`], a [`Shape`]), the output activation, normalisation,
+//! the rule and its coefficient layout ([`CoeffLayout`]), the front end ([`FrontEnd`]: the
+//! car's CNN or none) and the coefficient encoding. **Version 1** headers (three plastic
+//! layers, per-synapse coefficients, the front end implied by the CNN weight count) are read
+//! into the same [`Header`].
 //!
 //! Decoding needs no heap: [`RuleFile::parse`] checks magic, version, header, lengths and CRC
 //! and then hands out the coefficients as a borrowed `&[f32]` straight from the input bytes
@@ -33,14 +40,17 @@ use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::init::WeightInit;
 use crate::kernel::Kernel;
-use crate::network::{Config, shape_mismatch};
+use crate::network::Config;
 use crate::rule::RuleKind;
-use crate::table::{Coefficients, RuleTable, Sizes, n_coefficients, widen_f16};
+use crate::shape::{IntoShape, Shape};
+use crate::table::{CoeffLayout, Coefficients, RuleTable, widen_f16};
 
 /// The four magic bytes.
 pub const MAGIC: [u8; 4] = *b"HEBB";
-/// The format version this build writes and reads.
-pub const VERSION: u16 = 1;
+/// The format version this build writes.
+pub const VERSION: u16 = 2;
+/// The oldest format version this build reads.
+pub const OLDEST_VERSION: u16 = 1;
 const PREFIX: usize = 8;
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
@@ -53,6 +63,17 @@ pub enum ActionMap {
     Car,
     /// `argmax` over the outputs (discrete actions).
     Argmax,
+}
+
+/// What turns the raw observation into the network's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum FrontEnd {
+    /// The observation is the network's input.
+    #[default]
+    None,
+    /// The car's fixed convolutional network ([`crate::cnn`]); its
+    /// [`N_WEIGHTS`](crate::cnn::N_WEIGHTS) weights follow the coefficients.
+    CarCnn,
 }
 
 /// Encoding of the coefficient payload.
@@ -75,13 +96,16 @@ impl Encoding {
     }
 }
 
-/// Everything about a rule file except its payload.
+/// Everything about a rule file except its payload (the version 2 header; version 1 files
+/// are read into it).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Header<'a> {
     /// Rule code ([`RuleKind::code`]).
     pub rule: u8,
-    /// Layer sizes `[input, hidden 1, hidden 2, output]`.
-    pub sizes: [u32; 4],
+    /// Coefficient layout code ([`CoeffLayout::code`]).
+    pub layout: u8,
+    /// Layer sizes `[input, hidden…, output]`, any depth.
+    pub sizes: Shape,
     /// Output-layer activation code ([`Activation`]).
     pub output: u8,
     /// How outputs become actions.
@@ -92,6 +116,8 @@ pub struct Header<'a> {
     pub init: u8,
     /// Coefficient encoding.
     pub encoding: Encoding,
+    /// What computes the network's input from the observation.
+    pub front_end: FrontEnd,
     /// Number of coefficients in the payload.
     pub n_coefficients: u32,
     /// Number of CNN weights after the coefficients (0 for none).
@@ -108,6 +134,49 @@ pub struct Header<'a> {
     pub generations: u32,
 }
 
+/// The version 1 header: three plastic layers, per-synapse coefficients.
+#[derive(Deserialize)]
+struct HeaderV1<'a> {
+    rule: u8,
+    sizes: [u32; 4],
+    output: u8,
+    action_map: ActionMap,
+    normalize: bool,
+    init: u8,
+    encoding: Encoding,
+    n_coefficients: u32,
+    n_cnn_weights: u32,
+    n_init_weights: u32,
+    env: &'a str,
+    morphologies: &'a str,
+    seed: u64,
+    generations: u32,
+}
+
+impl<'a> HeaderV1<'a> {
+    fn upgrade(self) -> Result<Header<'a>> {
+        let sizes = self.sizes.map(|v| v as usize);
+        Ok(Header {
+            rule: self.rule,
+            layout: CoeffLayout::PerSynapse.code(),
+            sizes: Shape::new(&sizes).map_err(|_| Error::InvalidField("sizes"))?,
+            output: self.output,
+            action_map: self.action_map,
+            normalize: self.normalize,
+            init: self.init,
+            encoding: self.encoding,
+            front_end: if self.n_cnn_weights > 0 { FrontEnd::CarCnn } else { FrontEnd::None },
+            n_coefficients: self.n_coefficients,
+            n_cnn_weights: self.n_cnn_weights,
+            n_init_weights: self.n_init_weights,
+            env: self.env,
+            morphologies: self.morphologies,
+            seed: self.seed,
+            generations: self.generations,
+        })
+    }
+}
+
 impl Header<'static> {
     /// The header of an *untrained* quadruped rule (ABCD_lr, 28-128-64-8, `tanh` output, no
     /// normalisation, U(−0.1, 0.1) initial weights), labelled `env: "untrained-placeholder"` and
@@ -117,13 +186,15 @@ impl Header<'static> {
         let rule = RuleKind::ABCDLr;
         Header {
             rule: rule.code(),
-            sizes: crate::AntNet::SIZES.map(|s| s as u32),
+            layout: CoeffLayout::PerSynapse.code(),
+            sizes: crate::AntNet::SHAPE,
             output: Activation::Tanh as u8,
             action_map: ActionMap::Direct,
             normalize: false,
             init: WeightInit::Uniform as u8,
             encoding: Encoding::F32,
-            n_coefficients: n_coefficients(rule, crate::AntNet::SIZES) as u32,
+            front_end: FrontEnd::None,
+            n_coefficients: crate::AntNet::SHAPE.n_coefficients(rule) as u32,
             n_cnn_weights: 0,
             n_init_weights: 0,
             env: "untrained-placeholder",
@@ -140,9 +211,14 @@ impl Header<'_> {
         RuleKind::from_code(self.rule)
     }
 
-    /// Layer sizes as `usize`.
-    pub fn sizes(&self) -> Sizes {
-        self.sizes.map(|v| v as usize)
+    /// Layer sizes.
+    pub fn sizes(&self) -> Shape {
+        self.sizes
+    }
+
+    /// The coefficient layout.
+    pub fn coeff_layout(&self) -> Result<CoeffLayout> {
+        CoeffLayout::from_code(self.layout)
     }
 
     /// Output activation.
@@ -184,14 +260,16 @@ impl Header<'_> {
         let rule = self.rule_kind()?;
         self.output_activation()?;
         self.weight_init()?;
-        if self.sizes.contains(&0) {
-            return Err(Error::InvalidField("sizes"));
+        let layout = self.coeff_layout()?;
+        // Sizes are checked by `Shape` (1..=65536 each, at most 8 plastic layers), so the counts
+        // below cannot overflow.
+        // The front end and its weights go together (their count is the trainer's to check).
+        match (self.front_end, self.n_cnn_weights) {
+            (FrontEnd::None, 0) => {}
+            (FrontEnd::CarCnn, 1..) => {}
+            _ => return Err(Error::InvalidField("front_end")),
         }
-        // Guard the multiplication against absurd sizes before computing the expected count.
-        if self.sizes.iter().any(|&s| s > 1 << 16) {
-            return Err(Error::InvalidField("sizes"));
-        }
-        let expected = n_coefficients(rule, self.sizes());
+        let expected = layout.n_coefficients(rule, &self.sizes);
         if self.n_coefficients as usize != expected {
             return Err(Error::Length {
                 what: "rule file coefficients",
@@ -227,7 +305,7 @@ impl<'a> RuleFile<'a> {
             return Err(Error::Truncated);
         }
         let version = u16::from_le_bytes([bytes[4], bytes[5]]);
-        if version != VERSION {
+        if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err(Error::UnsupportedVersion(version));
         }
         let hlen = u16::from_le_bytes([bytes[6], bytes[7]]) as usize;
@@ -246,8 +324,12 @@ impl<'a> RuleFile<'a> {
         if stored != computed {
             return Err(Error::CrcMismatch { stored, computed });
         }
-        let header: Header<'a> =
-            postcard::from_bytes(&bytes[PREFIX..PREFIX + hlen]).map_err(|_| Error::InvalidField("header"))?;
+        let raw = &bytes[PREFIX..PREFIX + hlen];
+        let header: Header<'a> = if version == 1 {
+            postcard::from_bytes::<HeaderV1<'a>>(raw).map_err(|_| Error::InvalidField("header"))?.upgrade()?
+        } else {
+            postcard::from_bytes(raw).map_err(|_| Error::InvalidField("header"))?
+        };
         header.validate()?;
         let payload = &bytes[start..body_end];
         let want = header.payload_bytes().ok_or(Error::InvalidField("lengths"))?;
@@ -271,9 +353,10 @@ impl<'a> RuleFile<'a> {
     }
 
     /// Checks that the file is for a network of sizes `sizes`.
-    pub fn expect_sizes(&self, sizes: Sizes) -> Result<()> {
-        if self.header.sizes() != sizes {
-            return Err(shape_mismatch(sizes, self.header.sizes()));
+    pub fn expect_sizes(&self, sizes: impl IntoShape) -> Result<()> {
+        let sizes = sizes.into_shape()?;
+        if self.header.sizes != sizes {
+            return Err(Error::ShapeMismatch { expected: sizes.into(), got: self.header.sizes.into() });
         }
         Ok(())
     }
@@ -320,9 +403,15 @@ impl<'a> RuleFile<'a> {
     }
 
     /// Zero-copy [`RuleTable`] for a network of sizes `sizes`, in the stored encoding.
-    pub fn rule_table(&self, sizes: Sizes) -> Result<RuleTable<'a>> {
+    pub fn rule_table(&self, sizes: impl IntoShape) -> Result<RuleTable<'a>> {
         self.expect_sizes(sizes)?;
-        RuleTable::from_coefficients(self.header.rule_kind()?, sizes, self.coefficient_view()?)
+        self.table()
+    }
+
+    /// Zero-copy [`RuleTable`] for the network the header describes, in the stored encoding.
+    pub fn table(&self) -> Result<RuleTable<'a>> {
+        let h = &self.header;
+        RuleTable::with_layout(h.rule_kind()?, h.coeff_layout()?, h.sizes, self.coefficient_view()?)
     }
 
     /// Zero-copy view of the CNN weights (empty if none).

@@ -8,18 +8,42 @@
 
 use crate::error::{Error, Result};
 use crate::rule::RuleKind;
+use crate::shape::{IntoShape, Shape, layer_span};
 
-/// Layer sizes of a three-layer network: `[input, hidden 1, hidden 2, output]`.
-pub type Sizes = [usize; 4];
-
-/// Number of synapses of a network with these sizes.
-pub const fn n_synapses(s: Sizes) -> usize {
-    s[0] * s[1] + s[1] * s[2] + s[2] * s[3]
+/// How a table's coefficients map onto synapses. A table carries its layout, and the kernels
+/// receive each layer's coefficients from [`RuleTable::layer`]; so a new layout (one rule per
+/// neuron, a shared rule per group of synapses through an index, …) is added here and in the
+/// kernels, without touching the code that steps a network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+#[non_exhaustive]
+pub enum CoeffLayout {
+    /// Every synapse has its own `n_coeffs` coefficients (the paper's rules), stored
+    /// structure-of-arrays per layer (see [`RuleTable`]).
+    #[default]
+    PerSynapse = 0,
 }
 
-/// Number of coefficients a rule needs for a network with these sizes.
-pub const fn n_coefficients(rule: RuleKind, s: Sizes) -> usize {
-    rule.n_coeffs() * n_synapses(s)
+impl CoeffLayout {
+    /// The layout with file code `code`.
+    pub const fn from_code(code: u8) -> Result<Self> {
+        match code {
+            0 => Ok(CoeffLayout::PerSynapse),
+            _ => Err(Error::InvalidField("coefficient layout")),
+        }
+    }
+
+    /// The file code.
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// Number of coefficients a rule needs for a network of this shape in this layout.
+    pub const fn n_coefficients(self, rule: RuleKind, shape: &Shape) -> usize {
+        match self {
+            CoeffLayout::PerSynapse => shape.n_coefficients(rule),
+        }
+    }
 }
 
 /// A table's coefficients and how they are stored.
@@ -96,39 +120,52 @@ pub fn widen_f16(h: u16) -> f32 {
 
 /// A rule and its coefficients for a network of given sizes, borrowed from wherever they live
 /// (flash on a microcontroller, a heap allocation on desktop). Construction checks the length,
-/// so a table that exists is always the right size for its sizes.
+/// so a table that exists is always the right size for its shape.
 ///
-/// Layout (structure-of-arrays): layers in order; inside a layer with `n_in` inputs and `n_out`
-/// outputs, `n_coeffs` planes of `[n_out][n_in]` (row-major, the weights' own layout), so
-/// coefficient `k` of synapse (i → j) sits at `k·n_out·n_in + j·n_in + i` from the layer's
-/// start. [`crate::interchange`] converts from and to the reference's layout.
+/// Layout ([`CoeffLayout::PerSynapse`], structure-of-arrays): layers in order; inside a layer
+/// with `n_in` inputs and `n_out` outputs, `n_coeffs` planes of `[n_out][n_in]` (row-major,
+/// the weights' own layout), so coefficient `k` of synapse (i → j) sits at
+/// `k·n_out·n_in + j·n_in + i` from the layer's start. [`crate::interchange`] converts from
+/// and to the reference's layout.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleTable<'a> {
     rule: RuleKind,
-    sizes: Sizes,
+    layout: CoeffLayout,
+    shape: Shape,
     data: Coefficients<'a>,
 }
 
 impl<'a> RuleTable<'a> {
-    /// Wraps `data` (structure-of-arrays layout, see the module docs).
-    pub fn new(rule: RuleKind, sizes: Sizes, data: &'a [f32]) -> Result<Self> {
+    /// Wraps `data` (per-synapse, structure-of-arrays layout, see above).
+    pub fn new(rule: RuleKind, sizes: impl IntoShape, data: &'a [f32]) -> Result<Self> {
         Self::from_coefficients(rule, sizes, Coefficients::F32(data))
     }
 
-    /// Wraps coefficients in either encoding (structure-of-arrays layout).
-    pub fn from_coefficients(rule: RuleKind, sizes: Sizes, data: Coefficients<'a>) -> Result<Self> {
-        let expected = n_coefficients(rule, sizes);
+    /// Wraps per-synapse coefficients in either encoding.
+    pub fn from_coefficients(rule: RuleKind, sizes: impl IntoShape, data: Coefficients<'a>) -> Result<Self> {
+        Self::with_layout(rule, CoeffLayout::PerSynapse, sizes, data)
+    }
+
+    /// Wraps coefficients in the given layout and either encoding.
+    pub fn with_layout(
+        rule: RuleKind,
+        layout: CoeffLayout,
+        sizes: impl IntoShape,
+        data: Coefficients<'a>,
+    ) -> Result<Self> {
+        let shape = sizes.into_shape()?;
+        let expected = layout.n_coefficients(rule, &shape);
         if data.len() != expected {
             return Err(Error::Length { what: "coefficient table", expected, got: data.len() });
         }
-        Ok(RuleTable { rule, sizes, data })
+        Ok(RuleTable { rule, layout, shape, data })
     }
 
     /// Like [`new`](Self::new), but also checks the rule is the one the caller expects.
     pub fn with_expected_rule(
         expected: RuleKind,
         got: RuleKind,
-        sizes: Sizes,
+        sizes: impl IntoShape,
         data: &'a [f32],
     ) -> Result<Self> {
         if expected != got {
@@ -142,9 +179,19 @@ impl<'a> RuleTable<'a> {
         self.rule
     }
 
-    /// The network sizes the table is for.
-    pub fn sizes(&self) -> Sizes {
-        self.sizes
+    /// The coefficient layout.
+    pub fn layout(&self) -> CoeffLayout {
+        self.layout
+    }
+
+    /// The network shape the table is for.
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    /// The layer sizes the table is for (the same as [`shape`](Self::shape)).
+    pub fn sizes(&self) -> &[usize] {
+        &self.shape
     }
 
     /// All coefficients.
@@ -152,23 +199,20 @@ impl<'a> RuleTable<'a> {
         self.data
     }
 
-    /// The coefficient planes of layer `l` (0, 1 or 2).
+    /// The coefficients of plastic layer `l`, as the kernels take them (for
+    /// [`CoeffLayout::PerSynapse`], its `n_coeffs` planes); empty past the last layer.
     pub fn layer(&self, l: usize) -> Coefficients<'a> {
-        let (start, len) = layer_span(self.sizes, l, self.rule.n_coeffs());
-        // A checked range rather than indexing: the length was checked in `new`, but the
-        // optimiser cannot see that, and the firmware links with a no-panic check. An empty
-        // slice is rejected by the kernel's own length check.
-        self.data.range(start, len)
+        if l >= self.shape.depth() {
+            return self.data.range(0, 0);
+        }
+        match self.layout {
+            CoeffLayout::PerSynapse => {
+                let (start, len) = layer_span(&self.shape, l, self.rule.n_coeffs());
+                // A checked range rather than indexing: the length was checked in `new`, but
+                // the optimiser cannot see that, and the firmware links with a no-panic check.
+                // An empty slice is rejected by the kernel's own length check.
+                self.data.range(start, len)
+            }
+        }
     }
-}
-
-/// Start and length of layer `l`'s block in a per-synapse table with `per` values per synapse.
-pub(crate) const fn layer_span(s: Sizes, l: usize, per: usize) -> (usize, usize) {
-    let mut start = 0;
-    let mut k = 0;
-    while k < l {
-        start += s[k] * s[k + 1] * per;
-        k += 1;
-    }
-    (start, s[l] * s[l + 1] * per)
 }

@@ -1,19 +1,21 @@
 //! Rule files: round trip, every corruption a typed error, no panic on any bytes.
 
-use hebb_core::rulefile::{self, ActionMap, Encoding, Header, RuleFile};
-use hebb_core::{AntNet, Coefficients, Error, RuleKind, n_coefficients, widen_f16};
+use hebb_core::rulefile::{self, ActionMap, Encoding, FrontEnd, Header, RuleFile};
+use hebb_core::{AntNet, Coefficients, Error, RuleKind, Shape, n_coefficients, widen_f16};
 use proptest::prelude::*;
 
 fn header(n_cnn: u32) -> Header<'static> {
     Header {
         rule: RuleKind::ABCDLr.code(),
-        sizes: [28, 128, 64, 8],
+        layout: 0,
+        sizes: AntNet::SHAPE,
         output: 0,
         action_map: ActionMap::Direct,
         normalize: false,
         init: 0,
         encoding: Encoding::F32,
-        n_coefficients: n_coefficients(RuleKind::ABCDLr, AntNet::SIZES) as u32,
+        front_end: if n_cnn > 0 { FrontEnd::CarCnn } else { FrontEnd::None },
+        n_coefficients: n_coefficients(RuleKind::ABCDLr, &AntNet::SIZES) as u32,
         n_cnn_weights: n_cnn,
         n_init_weights: 0,
         env: "ant-bullet",
@@ -196,9 +198,11 @@ proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         let _ = RuleFile::parse(&bytes);
-        let mut with_magic = b"HEBB\x01\x00".to_vec();
-        with_magic.extend_from_slice(&bytes);
-        let _ = RuleFile::parse(&with_magic);
+        for version in [b"HEBB\x01\x00", b"HEBB\x02\x00"] {
+            let mut with_magic = version.to_vec();
+            with_magic.extend_from_slice(&bytes);
+            let _ = RuleFile::parse(&with_magic);
+        }
     }
 
     /// Mutations of the header and lengths of a valid file (either encoding), with the CRC
@@ -226,6 +230,44 @@ proptest! {
         }
     }
 
+    /// Version 2 headers of any depth round-trip, and mutations of them with a valid CRC never
+    /// panic; an accepted file's table has the declared size.
+    #[test]
+    fn any_depth_headers_roundtrip_and_mutations_never_panic(
+        sizes in proptest::collection::vec(1usize..40, 2..=9),
+        rule in 0u8..9,
+        pos in 0usize..80,
+        val in any::<u8>(),
+        f16 in any::<bool>(),
+    ) {
+        let rule_kind = RuleKind::from_code(rule).unwrap();
+        let shape = Shape::new(&sizes).unwrap();
+        let h = Header {
+            rule,
+            sizes: shape,
+            encoding: if f16 { Encoding::F16 } else { Encoding::F32 },
+            n_coefficients: shape.n_coefficients(rule_kind) as u32,
+            ..header(0)
+        };
+        let (words, len) = encoded_as(h);
+        let mut b = bytemuck::cast_slice::<u32, u8>(&words)[..len].to_vec();
+        let f = RuleFile::parse(&b).unwrap();
+        prop_assert_eq!(f.header(), &h);
+        prop_assert_eq!(*f.table().unwrap().shape(), shape);
+        let p = pos % (len - 4);
+        b[p] = val;
+        let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&b[..len - 4]);
+        b[len - 4..].copy_from_slice(&crc.to_le_bytes());
+        if let Ok(f) = RuleFile::parse(&b) {
+            let n = f.header().n_coefficients as usize;
+            let mut out = vec![0.0; n];
+            prop_assert!(f.copy_coefficients(&mut out).is_ok());
+            if let Ok(t) = f.table() {
+                prop_assert_eq!(t.data().len(), f.header().sizes.n_coefficients(t.rule()));
+            }
+        }
+    }
+
     /// Mutations of a valid file never panic, and any accepted file still yields a table of
     /// the declared size.
     #[test]
@@ -241,4 +283,76 @@ proptest! {
             prop_assert!(f.copy_coefficients(&mut out).is_ok());
         }
     }
+}
+
+/// Version 1 files — every rule shipped with the firmware and every committed training result
+/// — are still read, into the version 2 header (three plastic layers, per-synapse
+/// coefficients, the CNN front end where there are CNN weights).
+#[test]
+fn version_1_files_are_still_read() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(root.join("hebb-mcu/rules"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "hebb"))
+        .collect();
+    for d in std::fs::read_dir(root.join("results")).unwrap() {
+        let p = d.unwrap().path().join("rule.hebb");
+        if p.exists() {
+            files.push(p);
+        }
+    }
+    assert!(files.len() >= 4, "expected the shipped and committed rule files, found {files:?}");
+    for p in files {
+        let bytes = std::fs::read(&p).unwrap();
+        assert_eq!(u16::from_le_bytes([bytes[4], bytes[5]]), 1, "{}: not a version 1 file", p.display());
+        let mut words = vec![0u32; bytes.len().div_ceil(4)];
+        bytemuck::cast_slice_mut::<u32, u8>(&mut words)[..bytes.len()].copy_from_slice(&bytes);
+        let f = RuleFile::parse(&bytemuck::cast_slice::<u32, u8>(&words)[..bytes.len()])
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let h = f.header();
+        assert_eq!(h.sizes.depth(), 3, "{}", p.display());
+        assert!(
+            h.sizes == AntNet::SIZES || h.sizes == hebb_core::CarHead::SIZES,
+            "{}: {}",
+            p.display(),
+            h.sizes
+        );
+        assert_eq!(h.coeff_layout().unwrap(), hebb_core::CoeffLayout::PerSynapse);
+        assert_eq!(h.front_end == FrontEnd::CarCnn, h.n_cnn_weights > 0, "{}", p.display());
+        let t = f.table().unwrap();
+        assert_eq!(t.data().len(), h.n_coefficients as usize);
+        // Re-encoded as version 2, the same header and coefficients come back.
+        let mut c = vec![0.0; h.n_coefficients as usize];
+        f.copy_coefficients(&mut c).unwrap();
+        let cnn = f.cnn_weights().unwrap();
+        let init = f.init_weights().unwrap();
+        let mut out = vec![0u8; rulefile::encoded_len(h).unwrap()];
+        let n = rulefile::encode(h, &c, cnn, init, &mut out).unwrap();
+        assert_eq!(u16::from_le_bytes([out[4], out[5]]), rulefile::VERSION);
+        let g = RuleFile::parse(&out[..n]).unwrap();
+        assert_eq!(g.header(), h);
+        let mut c2 = vec![0.0; c.len()];
+        g.copy_coefficients(&mut c2).unwrap();
+        assert!(c.iter().zip(&c2).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+}
+
+/// A version 2 header carries a five-layer network, raw outputs and normalisation.
+#[test]
+fn version_2_carries_any_depth() {
+    let shape = Shape::new(&[4, 32, 16, 8, 2]).unwrap();
+    let h = Header {
+        sizes: shape,
+        output: 1,
+        normalize: true,
+        n_coefficients: shape.n_coefficients(RuleKind::ABCDLr) as u32,
+        ..header(0)
+    };
+    let (words, len) = encoded_as(h);
+    let f = RuleFile::parse(&bytemuck::cast_slice::<u32, u8>(&words)[..len]).unwrap();
+    assert_eq!(f.header(), &h);
+    assert_eq!(f.header().sizes.to_string(), "4-32-16-8-2");
+    assert_eq!(f.table().unwrap().data().len(), 5 * (4 * 32 + 32 * 16 + 16 * 8 + 8 * 2));
+    assert!(matches!(f.rule_table(AntNet::SIZES), Err(Error::ShapeMismatch { .. })));
 }

@@ -1,7 +1,9 @@
 //! The rule file in flash, placed by `build.rs` from `HEBB_RULE`.
 
 use hebb_core::rulefile::RuleFile;
-use hebb_core::{AntNet, Config, Error, RuleTable, WeightInit};
+use hebb_core::{Config, Error, RuleTable, WeightInit};
+
+use crate::shape::{N_SYNAPSES, SIZES};
 
 #[repr(C, align(4))]
 struct Aligned<B: ?Sized>(B);
@@ -21,14 +23,14 @@ pub struct Loaded {
 /// Parses and checks the flashed rule file (magic, version, CRC, sizes, header fields).
 pub fn load() -> Result<Loaded, Error> {
     let file = RuleFile::parse(&RULE_FILE.0)?;
-    let table = file.rule_table(AntNet::SIZES)?;
+    let table = file.rule_table(SIZES)?;
     let init = file.header().weight_init()?;
     let config = file.header().config()?.with_best_kernel();
     let init_weights = file.init_weights()?;
-    if init == WeightInit::Coevolve && init_weights.len() != AntNet::N_SYNAPSES {
+    if init == WeightInit::Coevolve && init_weights.len() != N_SYNAPSES {
         return Err(Error::Length {
             what: "coevolved initial weights",
-            expected: AntNet::N_SYNAPSES,
+            expected: N_SYNAPSES,
             got: init_weights.len(),
         });
     }

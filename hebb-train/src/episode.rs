@@ -59,7 +59,7 @@ impl Worker {
         Ok(Worker {
             obs: vec![0.0; setup.obs_dim],
             cnn: (setup.n_cnn > 0).then(|| Box::new(Cnn::new())),
-            act: Vec::with_capacity(setup.sizes[3]),
+            act: Vec::with_capacity(setup.sizes.output()),
             params: vec![0.0; setup.dim],
             net: setup.make_net()?,
             envs,

@@ -203,7 +203,7 @@ pub struct Trace {
     /// input to unit 3 of its output).
     pub labels: Vec<String>,
     /// Per layer, the norm of the weight change at each step, ‖w_t − w_{t−1}‖₂.
-    pub change: [Vec<f64>; 3],
+    pub change: Vec<Vec<f64>>,
     /// Body position at each step, where the environment has one.
     pub position: Vec<[f32; 3]>,
     /// Cumulative return at each step.
@@ -213,9 +213,9 @@ pub struct Trace {
 /// Runs one episode of variant `v` with `params`, recording at most `steps` steps.
 pub fn trace_episode(setup: &Setup, params: &[f32], v: usize, seed: u64, steps: u32) -> Result<Trace> {
     let mut w = Worker::new(setup)?;
-    let mut tr = Trace::default();
+    let mut tr = Trace { change: vec![Vec::new(); setup.sizes.depth()], ..Trace::default() };
     // 8 evenly spaced synapses per layer.
-    let picks: Vec<(usize, usize)> = (0..3)
+    let picks: Vec<(usize, usize)> = (0..setup.sizes.depth())
         .flat_map(|l| {
             let n = setup.sizes[l] * setup.sizes[l + 1];
             (0..8).map(move |k| (l, k * n / 8 + n / 16))

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use hebb_core::cnn::Cnn;
-use hebb_core::rulefile::{self, ActionMap, Encoding, Header, RuleFile};
+use hebb_core::rulefile::{self, ActionMap, Encoding, FrontEnd, Header, RuleFile};
 use hebb_core::{Activation, RuleTable, WeightInit, widen_f16};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -25,7 +25,8 @@ pub fn rule_file_bytes(setup: &Setup, state: &EsState, encoding: Encoding) -> Re
     let morph = setup.cfg.variants.join(",");
     let header = Header {
         rule: setup.rule.code(),
-        sizes: setup.sizes.map(|s| s as u32),
+        layout: hebb_core::CoeffLayout::PerSynapse.code(),
+        sizes: setup.sizes,
         output: setup.mapping.output_activation() as u8,
         action_map: match setup.mapping {
             ActionMapping::Argmax => ActionMap::Argmax,
@@ -35,6 +36,7 @@ pub fn rule_file_bytes(setup: &Setup, state: &EsState, encoding: Encoding) -> Re
         normalize: setup.normalize,
         init: setup.init as u8,
         encoding,
+        front_end: if cnn.is_empty() { FrontEnd::None } else { FrontEnd::CarCnn },
         n_coefficients: coeffs.len() as u32,
         n_cnn_weights: cnn.len() as u32,
         n_init_weights: init.len() as u32,
@@ -279,18 +281,10 @@ pub fn describe(path: &Path) -> Result<String> {
         "file           {} ({} bytes, CRC ok, format v{})",
         path.display(),
         a.bytes().len(),
-        rulefile::VERSION
+        a.bytes().get(4..6).map_or(0, |v| u16::from_le_bytes([v[0], v[1]]))
     );
     let _ = writeln!(out, "rule           {rule} ({} coefficients per synapse)", rule.n_coeffs());
-    let _ = writeln!(
-        out,
-        "network        {}-{}-{}-{} ({} synapses)",
-        s[0],
-        s[1],
-        s[2],
-        s[3],
-        hebb_core::n_synapses(h.sizes())
-    );
+    let _ = writeln!(out, "network        {s} ({} synapses)", s.n_synapses());
     let out_act = match h.output_activation()? {
         Activation::Tanh => "tanh",
         Activation::Identity => "raw",

@@ -1,7 +1,7 @@
 //! Hardware in the loop: the desktop quadruped simulation with its controller inside the
 //! `hebb-mcu` firmware, booted in QEMU (`netduinoplus2`) and connected through the emulated
-//! UART (QEMU's serial on the child's stdin/stdout), speaking the frame protocol of
-//! [`hebb_core::frame`]. The firmware runs the same `hebb-core` step as the desktop, so the
+//! UART (QEMU's serial on the child's stdin/stdout), speaking the wire protocol of
+//! [`hebb_core::wire`]. The firmware runs the same `hebb-core` step as the desktop, so the
 //! robot must walk exactly as far as in the desktop-only run with the same seed.
 
 use std::io::{Read, Write};
@@ -10,8 +10,59 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
-use hebb_core::frame::{ACTION_LEN, ErrorCode, FrameReader, MAX_ENCODED, OBS_LEN, Reply, Request};
 use hebb_core::rulefile::RuleFile;
+use hebb_core::wire::{ErrorCode, Floats, FrameReader, Request, Timing};
+
+/// Observation length of the quadruped `hebb hil` drives.
+pub const OBS_LEN: usize = 28;
+/// Action length of the quadruped.
+pub const ACTION_LEN: usize = 8;
+/// The largest observation or action the host side of the link handles (the firmware's own
+/// limit is its network's, generated from the rule file).
+const MAX_FLOATS: usize = 4096;
+const MAX_ENCODED: usize = hebb_core::wire::max_encoded(MAX_FLOATS);
+
+/// A reply from the firmware, owned (the wire's [`hebb_core::wire::Reply`] borrows its
+/// decoding buffer).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// Sent once at boot.
+    Ready {
+        /// 0 if the flashed rule file loaded.
+        rule_status: u8,
+        /// Number of plastic synapses of the network.
+        n_synapses: u32,
+    },
+    /// A reset was applied.
+    ResetDone {
+        /// The seed used.
+        seed: u64,
+    },
+    /// The action of a step.
+    Action(Vec<f32>),
+    /// Step timing.
+    Timing(Timing),
+    /// The request could not be decoded or executed.
+    Error {
+        /// What went wrong.
+        code: ErrorCode,
+        /// Code-specific detail.
+        detail: u32,
+    },
+}
+
+impl From<hebb_core::wire::Reply<'_>> for Reply {
+    fn from(r: hebb_core::wire::Reply<'_>) -> Reply {
+        use hebb_core::wire::Reply as W;
+        match r {
+            W::Ready { rule_status, n_synapses } => Reply::Ready { rule_status, n_synapses },
+            W::ResetDone { seed } => Reply::ResetDone { seed },
+            W::Action(a) => Reply::Action(a.iter().collect()),
+            W::Timing(t) => Reply::Timing(t),
+            W::Error { code, detail } => Reply::Error { code, detail },
+        }
+    }
+}
 
 use crate::env::{Action, Env};
 use crate::error::{Error, Result};
@@ -81,7 +132,8 @@ impl Mcu {
         let mut stdout = child.stdout.take().ok_or_else(|| Error::Config("no stdout from QEMU".into()))?;
         let (tx, replies) = channel();
         std::thread::spawn(move || {
-            let mut reader = FrameReader::<{ 4 * MAX_ENCODED }>::new();
+            let mut reader = Box::new(FrameReader::<{ 4 * MAX_ENCODED }>::new());
+            let mut scratch = vec![0u8; hebb_core::wire::max_raw(MAX_FLOATS)];
             let mut buf = [0u8; 256];
             while let Ok(n) = stdout.read(&mut buf) {
                 if n == 0 {
@@ -89,7 +141,11 @@ impl Mcu {
                 }
                 for &b in &buf[..n] {
                     if let Some(frame) = reader.push(b)
-                        && tx.send(frame.and_then(Reply::decode)).is_err()
+                        && tx
+                            .send(frame.and_then(|f| {
+                                hebb_core::wire::Reply::decode(f, &mut scratch).map(Reply::from)
+                            }))
+                            .is_err()
                     {
                         return;
                     }
@@ -125,8 +181,8 @@ impl Mcu {
     }
 
     /// Sends a request and waits for its reply.
-    pub fn request(&mut self, req: &Request) -> Result<Reply> {
-        let mut buf = [0u8; MAX_ENCODED];
+    pub fn request(&mut self, req: &Request<'_>) -> Result<Reply> {
+        let mut buf = vec![0u8; MAX_ENCODED];
         let n = req.encode(&mut buf).map_err(|e| Error::Config(format!("encoding {req:?}: {e:?}")))?;
         self.send_raw(&buf[..n])?;
         self.recv("request")
@@ -174,8 +230,10 @@ pub fn run_episode(
         Reply::ResetDone { seed } if seed == weight_seed => {}
         other => return Err(Error::Config(format!("reset: unexpected reply {other:?}"))),
     }
-    drive(env, env_seed, max_steps, |obs, t| match mcu.request(&Request::Step { obs: *obs })? {
-        Reply::Action(a) => Ok(a),
+    drive(env, env_seed, max_steps, |obs, t| match mcu.request(&Request::Step { obs: Floats::new(obs) })? {
+        Reply::Action(a) => <[f32; ACTION_LEN]>::try_from(a.as_slice()).map_err(|_| {
+            Error::Config(format!("step {t}: the firmware sent {} actions, not {ACTION_LEN}", a.len()))
+        }),
         other => Err(Error::Config(format!("step {t}: firmware replied {other:?}"))),
     })
 }
@@ -234,5 +292,9 @@ pub fn desktop_episode(
     let mut net = Box::new(AntNet::new(config.with_best_kernel()));
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(weight_seed);
     net.reset_weights(WeightInit::Uniform, &mut rng)?;
-    drive(env, env_seed, max_steps, |obs, _| Ok(*net.step(&table, obs)?))
+    drive(env, env_seed, max_steps, |obs, t| {
+        <[f32; ACTION_LEN]>::try_from(net.step(&table, obs)?).map_err(|_| {
+            Error::Config(format!("step {t}: the rule's network does not have {ACTION_LEN} outputs"))
+        })
+    })
 }

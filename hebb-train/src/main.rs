@@ -193,6 +193,10 @@ struct TrainArgs {
     /// Normalise weights after each update [default: on, except for the quadruped]
     #[arg(long)]
     normalize: Option<bool>,
+    /// Hidden layer sizes, comma-separated, any number of layers [default: the paper's 128,64].
+    /// The network is observation → hidden… → action.
+    #[arg(long, value_delimiter = ',')]
+    hidden: Option<Vec<usize>>,
     #[arg(long, help = dflt("Run seed", quickstart().seed))]
     seed: Option<u64>,
     /// Worker threads (0: all cores). The result does not depend on it.
@@ -321,6 +325,9 @@ fn build_config(a: &TrainArgs) -> Result<TrainConfig> {
     }
     if a.normalize.is_some() {
         c.normalize = a.normalize;
+    }
+    if let Some(v) = &a.hidden {
+        c.hidden = v.clone();
     }
     if let Some(v) = a.seed {
         c.seed = v;
@@ -716,7 +723,7 @@ fn hil(a: HilArgs) -> Result<()> {
         }
     };
     let (mut mcu, ready) = hil::Mcu::boot(&elf)?;
-    if !matches!(ready, hebb_core::frame::Reply::Ready { rule_status: 0, .. }) {
+    if !matches!(ready, hebb_train::hil::Reply::Ready { rule_status: 0, .. }) {
         return Err(Error::Config(format!("the firmware did not load its rule: {ready:?}")));
     }
     let weight_seed = hebb_train::es::derive_seed(a.seed, &[0x1417]);

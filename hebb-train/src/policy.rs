@@ -1,19 +1,20 @@
 //! The controller side of an episode: a `hebb-core` network of the sizes an environment needs,
 //! behind a size-erased trait, and the mapping from network outputs to actions (docs/method.md, Networks).
 
-use hebb_core::{Activation, Config, Kernel, Network, RuleTable, Sizes};
+use hebb_core::{Activation, Config, HeapNetwork, Kernel, RuleTable, Shape};
 
 use crate::env::{Action, Space};
 use crate::error::{Error, Result};
 
-/// Hidden layer sizes of every network (docs/method.md, Networks: `obs → 128 → 64 → actions`).
+/// The paper's hidden layers (`obs → 128 → 64 → actions`), the default of `--hidden`.
 pub const HIDDEN: [usize; 2] = [128, 64];
 
-/// A `hebb-core` [`Network`] with its sizes erased, so one trainer serves every environment.
-/// There is no second implementation: every call goes straight to the core's `step`/`forward`.
+/// A plastic network as the trainer sees it. There is no second implementation: the one type
+/// is `hebb-core`'s [`HeapNetwork`] (any depth, any sizes), and every call goes straight to
+/// the core's `step`/`forward`.
 pub trait PlasticNet: Send {
-    /// `[input, hidden 1, hidden 2, output]`.
-    fn sizes(&self) -> Sizes;
+    /// `[input, hidden…, output]`.
+    fn sizes(&self) -> &Shape;
     /// Forward + Hebbian update; returns the output layer's activity.
     fn step(&mut self, rules: &RuleTable<'_>, obs: &[f32]) -> Result<&[f32]>;
     /// Forward only (static weights).
@@ -22,64 +23,47 @@ pub trait PlasticNet: Send {
     fn set_weights(&mut self, w: &[f32]) -> Result<()>;
     /// Draws initial weights.
     fn reset_weights(&mut self, init: hebb_core::WeightInit, rng: &mut dyn rand_core::Rng) -> Result<()>;
-    /// The three weight matrices.
-    fn weights(&self) -> [&[f32]; 3];
+    /// The weight matrices, one per plastic layer.
+    fn weights(&self) -> Vec<&[f32]>;
 }
 
-fn as_array<const N: usize>(obs: &[f32]) -> Result<&[f32; N]> {
-    obs.try_into().map_err(|_| {
-        Error::Core(hebb_core::Error::Length { what: "observation", expected: N, got: obs.len() })
-    })
-}
-
-impl<const I: usize, const H1: usize, const H2: usize, const O: usize> PlasticNet for Network<I, H1, H2, O> {
-    fn sizes(&self) -> Sizes {
-        Self::SIZES
+impl PlasticNet for HeapNetwork {
+    fn sizes(&self) -> &Shape {
+        self.shape()
     }
     fn step(&mut self, rules: &RuleTable<'_>, obs: &[f32]) -> Result<&[f32]> {
-        Ok(Network::step(self, rules, as_array(obs)?)?)
+        Ok(HeapNetwork::step(self, rules, obs)?)
     }
     fn forward(&mut self, obs: &[f32]) -> Result<&[f32]> {
-        Ok(Network::forward(self, as_array(obs)?)?)
+        Ok(HeapNetwork::forward(self, obs)?)
     }
     fn set_weights(&mut self, w: &[f32]) -> Result<()> {
-        Ok(Network::set_weights(self, w)?)
+        Ok(HeapNetwork::set_weights(self, w)?)
     }
     fn reset_weights(&mut self, init: hebb_core::WeightInit, rng: &mut dyn rand_core::Rng) -> Result<()> {
-        Ok(Network::reset_weights(self, init, rng)?)
+        Ok(HeapNetwork::reset_weights(self, init, rng)?)
     }
-    fn weights(&self) -> [&[f32]; 3] {
-        Network::weights(self)
+    fn weights(&self) -> Vec<&[f32]> {
+        (0..self.shape().depth()).filter_map(|l| self.layer_weights(l)).collect()
     }
 }
 
-fn boxed<const I: usize, const O: usize>(config: Config) -> Box<dyn PlasticNet> {
-    let mut b = Box::<Network<I, 128, 64, O>>::new_uninit();
-    Network::init_in_place(&mut b, config);
-    // SAFETY: `init_in_place` initialised every field of the allocation.
-    let b: Box<Network<I, 128, 64, O>> = unsafe { b.assume_init() };
-    b
-}
-
-/// The (observation, action) sizes for which a network is compiled in, with what uses them.
-pub const SUPPORTED: &[(usize, usize, &str)] =
-    &[(4, 2, "cartpole"), (3, 1, "pendulum"), (28, 8, "quadruped"), (648, 3, "car racing head")];
-
-/// Builds the `n_in → 128 → 64 → n_out` network for an environment. Sizes are fixed at compile
-/// time in `hebb-core`; the shapes of the built-in environments are instantiated here.
-pub fn make_net(n_in: usize, n_out: usize, config: Config) -> Result<Box<dyn PlasticNet>> {
-    Ok(match (n_in, n_out) {
-        (4, 2) => boxed::<4, 2>(config),
-        (3, 1) => boxed::<3, 1>(config),
-        (28, 8) => boxed::<28, 8>(config),
-        (648, 3) => boxed::<648, 3>(config),
-        _ => {
-            return Err(Error::Config(format!(
-                "no network compiled for {n_in} observations and {n_out} outputs (supported: {})",
-                SUPPORTED.iter().map(|(i, o, w)| format!("{i}→{o} {w}")).collect::<Vec<_>>().join(", ")
-            )));
-        }
+/// The layer list `n_in → hidden… → n_out`, checked (1 to 8 plastic layers, sizes 1..=65536).
+pub fn shape(n_in: usize, hidden: &[usize], n_out: usize) -> Result<Shape> {
+    let sizes: Vec<usize> = std::iter::once(n_in).chain(hidden.iter().copied()).chain([n_out]).collect();
+    Shape::new(&sizes).map_err(|e| {
+        Error::Config(format!(
+            "network {}: {e} (hidden layers: at most {}, each 1..={})",
+            sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("-"),
+            hebb_core::MAX_LAYERS - 1,
+            hebb_core::MAX_LAYER_SIZE
+        ))
     })
+}
+
+/// Builds the network of `shape` (any depth and sizes).
+pub fn make_net(shape: &Shape, config: Config) -> Result<Box<dyn PlasticNet>> {
+    Ok(Box::new(HeapNetwork::with_shape(shape, config)?))
 }
 
 /// How network outputs become actions, and what the network's output layer computes.
@@ -165,10 +149,14 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_shape_is_a_clear_error() {
-        let e = make_net(5, 5, Config::ANT).err().unwrap().to_string();
-        assert!(e.contains("5 observations") && e.contains("cartpole"), "{e}");
-        let net = make_net(4, 2, Config::ANT).unwrap();
-        assert_eq!(net.sizes(), [4, 128, 64, 2]);
+    fn any_shape_builds_and_bad_shapes_are_clear_errors() {
+        let net = make_net(&shape(4, &HIDDEN, 2).unwrap(), Config::ANT).unwrap();
+        assert_eq!(*net.sizes(), [4, 128, 64, 2]);
+        let net = make_net(&shape(5, &[32, 16, 8], 3).unwrap(), Config::ANT).unwrap();
+        assert_eq!(net.sizes().to_string(), "5-32-16-8-3");
+        assert_eq!(net.weights().len(), 4);
+        let e = shape(4, &[32, 0], 2).unwrap_err().to_string();
+        assert!(e.contains("4-32-0-2"), "{e}");
+        assert!(shape(4, &[1; 8], 2).is_err());
     }
 }

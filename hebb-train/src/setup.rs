@@ -3,13 +3,13 @@
 
 use std::str::FromStr;
 
-use hebb_core::{Kernel, RuleKind, Sizes, WeightInit, n_coefficients, n_synapses};
+use hebb_core::{Kernel, RuleKind, Shape, WeightInit};
 use serde::{Deserialize, Serialize};
 
 use crate::env::{self, Env};
 use crate::error::{Error, Result};
 use crate::es::EsConfig;
-use crate::policy::{ActionMapping, HIDDEN, PlasticNet, make_net, net_config};
+use crate::policy::{self, ActionMapping, HIDDEN, PlasticNet, make_net, net_config};
 
 /// Everything that defines a training run. Saved as `config.json` in the run directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,6 +39,14 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Write a checkpoint every this many generations (and at the end).
     pub checkpoint_every: u32,
+    /// Hidden layer sizes (`--hidden`; the paper's `128,64`). Runs saved before this field
+    /// existed read it as the default.
+    #[serde(default = "default_hidden")]
+    pub hidden: Vec<usize>,
+}
+
+fn default_hidden() -> Vec<usize> {
+    HIDDEN.to_vec()
 }
 
 impl Default for TrainConfig {
@@ -61,6 +69,7 @@ impl Default for TrainConfig {
             episodes: 1,
             seed: 1,
             checkpoint_every: 10,
+            hidden: default_hidden(),
         }
     }
 }
@@ -198,6 +207,7 @@ pub fn car_preset() -> TrainConfig {
         episodes: 1,
         seed: 1,
         checkpoint_every: 5,
+        hidden: default_hidden(),
     }
 }
 
@@ -224,6 +234,7 @@ pub fn ant_preset() -> TrainConfig {
         episodes: 1,
         seed: 1,
         checkpoint_every: 5,
+        hidden: default_hidden(),
     }
 }
 
@@ -243,7 +254,7 @@ pub struct Setup {
     /// Weight initialisation.
     pub init: WeightInit,
     /// Network sizes (of the head, after the CNN, where there is one).
-    pub sizes: Sizes,
+    pub sizes: Shape,
     /// Length of the environment's observation (the CNN's input where there is one).
     pub obs_dim: usize,
     /// Number of evolved CNN weights (0: no CNN front end).
@@ -295,16 +306,14 @@ impl Setup {
         let cnn = cfg.env == CAR_ENV;
         let n_in = if cnn { hebb_core::cnn::OUT_LEN } else { obs_dim };
         let n_cnn = if cnn { hebb_core::cnn::N_WEIGHTS } else { 0 };
-        let sizes = [n_in, HIDDEN[0], HIDDEN[1], env.action_space().n_outputs()];
+        let sizes = policy::shape(n_in, &cfg.hidden, env.action_space().n_outputs())?;
         let mapping = if cnn { ActionMapping::Car } else { ActionMapping::for_space(&env.action_space()) };
         let normalize = cfg.normalize.unwrap_or(!cfg.env.starts_with("ant"));
-        // Fails early for shapes without a compiled network.
-        make_net(sizes[0], sizes[3], net_config(&mapping, normalize, Kernel::Portable))?;
-        let n_syn = n_synapses(sizes);
+        let n_syn = sizes.n_synapses();
         let (dim, n_penalized) = if cfg.static_weights {
             (n_syn + n_cnn, n_syn)
         } else {
-            let n_c = n_coefficients(rule, sizes);
+            let n_c = sizes.n_coefficients(rule);
             (n_c + n_cnn + if init == WeightInit::Coevolve { n_syn } else { 0 }, n_c)
         };
         Ok(Setup { cfg, rule, init, sizes, obs_dim, n_cnn, mapping, normalize, dim, n_penalized })
@@ -340,6 +349,6 @@ impl Setup {
 
     /// Builds the network, with the fastest kernel (all kernels give the same bits).
     pub fn make_net(&self) -> Result<Box<dyn PlasticNet>> {
-        make_net(self.sizes[0], self.sizes[3], net_config(&self.mapping, self.normalize, Kernel::best()))
+        make_net(&self.sizes, net_config(&self.mapping, self.normalize, Kernel::best()))
     }
 }

@@ -1,7 +1,9 @@
 //! Desktop ↔ firmware parity: builds `hebb-mcu` with a rule file generated here, boots it in
-//! QEMU (`netduinoplus2`, USART1 on stdio), drives it through the frame protocol of
-//! `hebb_core::frame`, and checks that every action equals, bit for bit, the desktop `AntNet`
-//! on the portable kernel (and on AVX2 where the CPU has it) fed the same observations.
+//! QEMU (`netduinoplus2`, USART1 on stdio), drives it through the wire protocol of
+//! `hebb_core::wire`, and checks that every action equals, bit for bit, the desktop network of
+//! the rule file's shape on the portable kernel (and on AVX2 where the CPU has it) fed the same
+//! observations — for the quadruped's 28-128-64-8, CartPole's 4-128-64-2 and a four-layer
+//! 4-32-16-8-2 network (the firmware's network type is generated from the rule file).
 //! Corrupted, oversized and non-finite requests must each get an error reply and leave the
 //! loop running with the network unchanged.
 //!
@@ -11,13 +13,16 @@
 
 use std::path::{Path, PathBuf};
 
-use hebb_core::frame::{ErrorCode, MAX_ENCODED, OBS_LEN, Reply, Request, Timing};
 use hebb_core::rulefile::{self, Encoding, Header, RuleFile};
-use hebb_core::{Activation, AntNet, Config, Kernel, RuleKind, RuleTable, WeightInit};
-use hebb_train::hil;
+use hebb_core::wire::{ErrorCode, Floats, Request, Timing};
+use hebb_core::{Activation, AntNet, Config, HeapNetwork, Kernel, RuleKind, RuleTable, Shape, WeightInit};
+use hebb_train::hil::{self, Reply};
 
 #[path = "../../hebb-train/tests/support/firmware_tools.rs"]
 mod firmware_tools;
+
+/// Big enough for any request of the shapes tested here.
+const MAX_ENCODED: usize = hebb_core::wire::max_encoded(64);
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -33,12 +38,25 @@ fn repo_root() -> PathBuf {
 /// An untrained rule file for the ant network: coefficients 0.1·N(0, 1) from `seed`, with the
 /// given rule, normalisation, output activation and coefficient encoding.
 fn rule_file(seed: u64, rule: RuleKind, normalize: bool, output: Activation, encoding: Encoding) -> Vec<u8> {
+    rule_file_for(AntNet::SHAPE, seed, rule, normalize, output, encoding)
+}
+
+/// The same for a network of any shape.
+fn rule_file_for(
+    shape: Shape,
+    seed: u64,
+    rule: RuleKind,
+    normalize: bool,
+    output: Activation,
+    encoding: Encoding,
+) -> Vec<u8> {
     let header = Header {
         rule: rule.code(),
+        sizes: shape,
         normalize,
         output: output as u8,
         encoding,
-        n_coefficients: hebb_core::n_coefficients(rule, AntNet::SIZES) as u32,
+        n_coefficients: shape.n_coefficients(rule) as u32,
         ..Header::untrained_ant(seed)
     };
     let mut coeffs = vec![0.0f32; header.n_coefficients as usize];
@@ -73,20 +91,22 @@ impl Mcu {
     fn send_raw(&mut self, bytes: &[u8]) {
         self.0.send_raw(bytes).unwrap_or_else(|e| panic!("{e}"))
     }
-    fn request(&mut self, req: &Request) -> Reply {
+    fn request(&mut self, req: &Request<'_>) -> Reply {
         self.0.request(req).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
 /// Observation `t` of the recorded sequence: smooth signals plus noise, with occasional large
 /// values so every branch of `tanh` is exercised.
-fn observation(rng: &mut Xoshiro256PlusPlus, t: usize) -> [f32; OBS_LEN] {
-    std::array::from_fn(|k| {
-        let phase = t as f32 * 0.05 * (1 + k % 5) as f32 + k as f32;
-        let noise = (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
-        let spike = if (t + k).is_multiple_of(37) { 6.0 } else { 1.0 };
-        spike * (phase.sin() + 0.3 * noise)
-    })
+fn observation(rng: &mut Xoshiro256PlusPlus, t: usize, n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|k| {
+            let phase = t as f32 * 0.05 * (1 + k % 5) as f32 + k as f32;
+            let noise = (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
+            let spike = if (t + k).is_multiple_of(37) { 6.0 } else { 1.0 };
+            spike * (phase.sin() + 0.3 * noise)
+        })
+        .collect()
 }
 
 fn bits(a: &[f32]) -> Vec<u32> {
@@ -95,15 +115,15 @@ fn bits(a: &[f32]) -> Vec<u32> {
 
 /// The desktop reference: one network per kernel the CPU supports.
 struct Desktop {
-    nets: Vec<(Kernel, Box<AntNet>)>,
+    nets: Vec<(Kernel, HeapNetwork)>,
 }
 
 impl Desktop {
-    fn new(config: Config) -> Desktop {
+    fn new(shape: Shape, config: Config) -> Desktop {
         let nets = [Kernel::Portable, Kernel::Avx2]
             .into_iter()
             .filter(|k| k.is_supported())
-            .map(|k| (k, Box::new(AntNet::new(Config { kernel: k, ..config }))))
+            .map(|k| (k, HeapNetwork::with_shape(shape, Config { kernel: k, ..config }).unwrap()))
             .collect();
         Desktop { nets }
     }
@@ -115,10 +135,10 @@ impl Desktop {
     }
 
     /// Steps every network and checks they agree with each other and with `mcu`.
-    fn check(&mut self, table: &RuleTable<'_>, obs: &[f32; OBS_LEN], mcu: &Reply, t: usize) {
+    fn check(&mut self, table: &RuleTable<'_>, obs: &[f32], mcu: &Reply, t: usize) {
         let Reply::Action(got) = mcu else { panic!("step {t}: expected an action, got {mcu:?}") };
         for (kernel, net) in &mut self.nets {
-            let want = *net.step(table, obs).unwrap();
+            let want = net.step(table, obs).unwrap().to_vec();
             assert_eq!(
                 bits(got),
                 bits(&want),
@@ -128,8 +148,8 @@ impl Desktop {
     }
 
     fn weights_equal(&self) -> bool {
-        let w0: Vec<u32> = self.nets[0].1.weights().iter().flat_map(|l| bits(l)).collect();
-        self.nets.iter().all(|(_, n)| n.weights().iter().flat_map(|l| bits(l)).collect::<Vec<_>>() == w0)
+        let w0 = bits(self.nets[0].1.weights());
+        self.nets.iter().all(|(_, n)| bits(n.weights()) == w0)
     }
 }
 
@@ -155,6 +175,46 @@ fn firmware_matches_desktop_bit_for_bit() {
     // And in half precision: the portable update widening with the FPU's `vcvtb`.
     let abc = rule_file(RULE_SEED + 1, RuleKind::ABC, true, Activation::Identity, Encoding::F16);
     parity("abc-norm-f16", &abc, false);
+    // Other shapes: the firmware's network type is generated from the rule file's header.
+    // CartPole's 4-128-64-2 (raw outputs, normalised, as `hebb train --env cartpole` exports).
+    let cartpole = Shape::new(&[4, 128, 64, 2]).unwrap();
+    let bytes =
+        rule_file_for(cartpole, RULE_SEED + 2, RuleKind::ABCDLr, true, Activation::Identity, Encoding::F32);
+    parity("cartpole-4-128-64-2", &bytes, true);
+    // A four-layer network (`hebb train --hidden 32,16,8`), unnormalised (the assembly update)
+    // and normalised.
+    let deep = Shape::new(&[4, 32, 16, 8, 2]).unwrap();
+    let bytes = rule_file_for(deep, RULE_SEED + 3, RuleKind::ABCDLr, false, Activation::Tanh, Encoding::F32);
+    parity("deep-4-32-16-8-2", &bytes, true);
+    let bytes = rule_file_for(
+        deep,
+        RULE_SEED + 4,
+        RuleKind::ABCDLrDInAndOut,
+        true,
+        Activation::Identity,
+        Encoding::F16,
+    );
+    parity("deep-4-32-16-8-2-norm-f16", &bytes, false);
+}
+
+/// A rule whose network does not fit the chip fails the firmware build with one line giving
+/// what it needs and what the chip has (the car head's 365 KiB of weights against 128 KiB RAM).
+#[test]
+fn firmware_build_refuses_a_rule_that_does_not_fit() {
+    let big = Shape::new(&[300, 128, 64, 3]).unwrap();
+    let bytes = rule_file_for(big, RULE_SEED, RuleKind::A, true, Activation::Identity, Encoding::F32);
+    let dir = repo_root().join("hebb-mcu/target/parity");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("too-big.hebb");
+    std::fs::write(&path, &bytes).unwrap();
+    let e =
+        hil::build_firmware(&path).expect_err("a 300-128-64-3 network cannot fit 128 KiB of RAM").to_string();
+    let line =
+        e.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("no fit message in: {e}"));
+    assert!(
+        line.contains("300-128-64-3") && line.contains("KiB RAM") && line.contains("128 KiB RAM"),
+        "{line}"
+    );
 }
 
 /// Builds the firmware with `bytes` as its rule, drives it for `STEPS` steps (with bad requests
@@ -170,18 +230,19 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
     let file = RuleFile::parse(bytes).unwrap();
     let mut coeffs = vec![0.0f32; file.header().n_coefficients as usize];
     file.copy_coefficients(&mut coeffs).unwrap();
-    let table = RuleTable::new(file.header().rule_kind().unwrap(), AntNet::SIZES, &coeffs).unwrap();
+    let shape = file.header().sizes;
+    let table = RuleTable::new(file.header().rule_kind().unwrap(), shape, &coeffs).unwrap();
 
     let elf = build_firmware(&rule_path);
     let (mcu, ready) = hil::Mcu::boot(&elf).unwrap_or_else(|e| panic!("{e}"));
     let mut mcu = Mcu(mcu);
-    let mut desk = Desktop::new(file.header().config().unwrap());
+    let mut desk = Desktop::new(shape, file.header().config().unwrap());
     eprintln!(
         "firmware parity ({name}) against desktop kernels {:?}",
         desk.nets.iter().map(|n| n.0).collect::<Vec<_>>()
     );
     match ready {
-        Reply::Ready { rule_status: 0, n_synapses } => assert_eq!(n_synapses as usize, AntNet::N_SYNAPSES),
+        Reply::Ready { rule_status: 0, n_synapses } => assert_eq!(n_synapses as usize, shape.n_synapses()),
         other => panic!("boot: expected Ready with a loaded rule, got {other:?}"),
     }
 
@@ -191,13 +252,13 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
     desk.reset(seed);
     let mut errors_seen = 0;
     for t in 0..STEPS {
-        let obs = observation(&mut rng, t);
+        let obs = observation(&mut rng, t, shape.input());
         match t {
             _ if !bad_requests => {}
             // A corrupted step frame: one flipped bit in the payload.
             60 => {
                 let mut buf = [0u8; MAX_ENCODED];
-                let n = Request::Step { obs }.encode(&mut buf).unwrap();
+                let n = Request::Step { obs: Floats::new(&obs) }.encode(&mut buf).unwrap();
                 let i = (1..n - 1).find(|&i| buf[i] != 0x01 && i > n / 2).unwrap();
                 buf[i] ^= 0x01;
                 mcu.send_raw(&buf[..n]);
@@ -223,11 +284,21 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
             }
             // A NaN observation: rejected, network unchanged on both sides.
             120 => {
-                let mut bad = obs;
-                bad[17] = f32::NAN;
-                match mcu.request(&Request::Step { obs: bad }) {
-                    Reply::Error { code: ErrorCode::NonFiniteObservation, detail: 17 } => errors_seen += 1,
-                    other => panic!("NaN observation: expected NonFiniteObservation at 17, got {other:?}"),
+                let mut bad = obs.clone();
+                let at = 17 % bad.len();
+                bad[at] = f32::NAN;
+                match mcu.request(&Request::Step { obs: Floats::new(&bad) }) {
+                    Reply::Error { code: ErrorCode::NonFiniteObservation, detail }
+                        if detail as usize == at =>
+                    {
+                        errors_seen += 1
+                    }
+                    other => panic!("NaN observation: expected NonFiniteObservation at {at}, got {other:?}"),
+                }
+                // An observation of the wrong length: refused, network unchanged.
+                match mcu.request(&Request::Step { obs: Floats::new(&bad[1..]) }) {
+                    Reply::Error { code: ErrorCode::Length, .. } => errors_seen += 1,
+                    other => panic!("short observation: expected a Length error, got {other:?}"),
                 }
                 for (_, net) in &mut desk.nets {
                     assert!(net.step(&table, &bad).is_err());
@@ -241,11 +312,11 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
             }
             _ => {}
         }
-        let reply = mcu.request(&Request::Step { obs });
+        let reply = mcu.request(&Request::Step { obs: Floats::new(&obs) });
         desk.check(&table, &obs, &reply, t);
     }
     if bad_requests {
-        assert_eq!(errors_seen, 4, "every bad request must have been answered with an error");
+        assert_eq!(errors_seen, 5, "every bad request must have been answered with an error");
     }
     assert!(desk.weights_equal(), "desktop kernels diverged in their weights");
 
@@ -261,8 +332,8 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
     );
     let instructions = step_ticks as f64 * calib_instructions as f64 / calib_ticks as f64;
     eprintln!(
-        "firmware ({name}): {STEPS} steps bit-identical; last step {step_ticks} SysTick ticks ≈ {instructions:.0} instructions \
+        "firmware ({name}, {shape}): {STEPS} steps bit-identical; last step {step_ticks} SysTick ticks ≈ {instructions:.0} instructions \
          = {:.2} per synapse (calibration {calib_instructions} instructions / {calib_ticks} ticks); peak stack {stack_peak_bytes} bytes",
-        instructions / AntNet::N_SYNAPSES as f64
+        instructions / shape.n_synapses() as f64
     );
 }

@@ -1,18 +1,32 @@
 //! The lane abstraction: what the generic row-block kernel needs from a SIMD type.
 
-/// Eight `f32` lanes. Implementations must perform exactly the IEEE operation named, lane by
-/// lane, so that all implementations produce the same bits.
-pub(crate) trait Lanes: Copy {
+/// Eight `f32` lanes (or one, for the portable kernel).
+///
+/// # Safety
+///
+/// An implementation must perform exactly the IEEE operation named, lane by lane, so that all
+/// implementations produce the same bits. Its values may only come into existence through the
+/// `unsafe` constructors (`zero`, `splat`, `load…`), whose contract is that the CPU supports
+/// the instructions the type uses; so holding a value proves the CPU check was done, and the
+/// safe operations on values (`add`, `mul`, …) can execute those instructions soundly. (The
+/// field of an implementing type must therefore be private to its module.)
+pub(crate) unsafe trait Lanes: Copy {
     /// How many rows the kernel processes together (1 or 4). Never changes the result.
     const ROW_BLOCK: usize;
-    fn zero() -> Self;
-    fn splat(x: f32) -> Self;
+    /// All lanes `+0.0`.
     /// # Safety
-    /// `p..p+8` must be readable.
+    /// The CPU must support the lane type's instructions.
+    unsafe fn zero() -> Self;
+    /// All lanes `x`.
+    /// # Safety
+    /// The CPU must support the lane type's instructions.
+    unsafe fn splat(x: f32) -> Self;
+    /// # Safety
+    /// The CPU must support the lane type's instructions; `p..p+8` must be readable.
     unsafe fn load(p: *const f32) -> Self;
     /// Loads the first `n` (< 8) lanes; the others are zero.
     /// # Safety
-    /// `p..p+n` must be readable.
+    /// The CPU must support the lane type's instructions; `p..p+n` must be readable.
     unsafe fn load_n(p: *const f32, n: usize) -> Self;
     /// # Safety
     /// `p..p+8` must be writable.

@@ -12,19 +12,18 @@
 #![cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 
 use crate::activation::Activation;
-use crate::rule::RuleKind;
+use crate::rule::{RuleFn, RuleKind, with_rule};
 use crate::table::Coefficients;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 mod lanes;
-mod rules;
 mod scalar;
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 mod vfp;
 
 pub(crate) use lanes::Lanes;
-use rules::RuleFn;
+pub(crate) use scalar::One;
 
 /// Which implementation of the inner loops a network uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -127,32 +126,20 @@ impl LayerIo<'_, Coefficients<'_>> {
     }
 }
 
-/// Calls `$m::step` (the portable kernel or one with its signature) specialised per rule and
-/// per normalisation.
+/// Calls `$m::step` (the portable kernel or one with its signature) specialised per rule (the
+/// rule table's one dispatch, [`with_rule!`]) and per normalisation.
 macro_rules! by_rule {
     ($m:ident, $io:expr, $act:expr, $rule:expr, $normalize:expr) => {{
-        use rules::*;
         macro_rules! s {
             ($r:ty) => {
-                if $normalize {
+                if $normalize && <$r as RuleFn>::N > 0 {
                     $m::step::<$r, true, _>($io, $act)
                 } else {
                     $m::step::<$r, false, _>($io, $act)
                 }
             };
         }
-        match $rule {
-            None => $m::step::<NoRule, false, _>($io, $act),
-            Some(RuleKind::A) => s!(RA),
-            Some(RuleKind::AD) => s!(RAD),
-            Some(RuleKind::ADLr) => s!(RADLr),
-            Some(RuleKind::ABC) => s!(RABC),
-            Some(RuleKind::ABCLr) => s!(RABCLr),
-            Some(RuleKind::ABCD) => s!(RABCD),
-            Some(RuleKind::ABCDLr) => s!(RABCDLr),
-            Some(RuleKind::ABCDLrDOut) => s!(RABCDLrDOut),
-            Some(RuleKind::ABCDLrDInAndOut) => s!(RABCDLrDInAndOut),
-        }
+        with_rule!($rule, s)
     }};
 }
 
@@ -217,22 +204,13 @@ pub(crate) unsafe fn dispatch<L: Lanes>(
     rule: Option<RuleKind>,
     normalize: bool,
 ) {
-    use rules::*;
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        match rule {
-            None => step::<L, NoRule>(io, act, false),
-            Some(RuleKind::A) => step::<L, RA>(io, act, normalize),
-            Some(RuleKind::AD) => step::<L, RAD>(io, act, normalize),
-            Some(RuleKind::ADLr) => step::<L, RADLr>(io, act, normalize),
-            Some(RuleKind::ABC) => step::<L, RABC>(io, act, normalize),
-            Some(RuleKind::ABCLr) => step::<L, RABCLr>(io, act, normalize),
-            Some(RuleKind::ABCD) => step::<L, RABCD>(io, act, normalize),
-            Some(RuleKind::ABCDLr) => step::<L, RABCDLr>(io, act, normalize),
-            Some(RuleKind::ABCDLrDOut) => step::<L, RABCDLrDOut>(io, act, normalize),
-            Some(RuleKind::ABCDLrDInAndOut) => step::<L, RABCDLrDInAndOut>(io, act, normalize),
-        }
+    macro_rules! s {
+        ($r:ty) => {
+            // SAFETY: forwarded from the caller.
+            unsafe { step::<L, $r>(io, act, normalize) }
+        };
     }
+    with_rule!(rule, s)
 }
 
 const W: usize = 8;
@@ -270,7 +248,8 @@ unsafe fn step<L: Lanes, R: RuleFn>(io: LayerIo<'_>, act: Activation, normalize:
         act,
         normalize: normalize && R::N > 0,
     };
-    let mut wmax = L::zero();
+    // SAFETY: the caller guarantees the CPU supports `L`.
+    let mut wmax = unsafe { L::zero() };
     // Rows are processed in blocks: the block's dot products run interleaved (independent
     // dependency chains sharing each `pre` load), then their activations, then their updates
     // while the rows are still in L1. Each row's own sum is formed in the same order whatever
@@ -301,7 +280,7 @@ unsafe fn step<L: Lanes, R: RuleFn>(io: LayerIo<'_>, act: Activation, normalize:
 #[inline(always)]
 unsafe fn rows<L: Lanes, R: RuleFn, const B: usize>(ctx: &mut Ctx<'_>, j0: usize, wmax: &mut L) {
     let Ctx { w, c, pre, n_in, plane, full, tail, act, normalize, .. } = *ctx;
-    // SAFETY (whole block): every offset below stays inside row j0 + b < n_out of a buffer of
+    // SAFETY: (whole block) every offset below stays inside row j0 + b < n_out of a buffer of
     // n_out·n_in weights or R::N planes of n_out·n_in coefficients; `load_n`/`store_n` touch only
     // the first `tail` lanes.
     unsafe {
@@ -336,7 +315,7 @@ unsafe fn rows<L: Lanes, R: RuleFn, const B: usize>(ctx: &mut Ctx<'_>, j0: usize
             let crow = c.add((j0 + b) * n_in);
             let mut i = 0;
             while i < full {
-                let mut cv = [L::zero(); 6];
+                let mut cv = [L::zero(); RuleKind::MAX_COEFFS];
                 for (k, v) in cv.iter_mut().enumerate().take(R::N) {
                     *v = L::load(crow.add(k * plane + i));
                 }
@@ -348,7 +327,7 @@ unsafe fn rows<L: Lanes, R: RuleFn, const B: usize>(ctx: &mut Ctx<'_>, j0: usize
                 i += W;
             }
             if tail > 0 {
-                let mut cv = [L::zero(); 6];
+                let mut cv = [L::zero(); RuleKind::MAX_COEFFS];
                 for (k, v) in cv.iter_mut().enumerate().take(R::N) {
                     *v = L::load_n(crow.add(k * plane + full), tail);
                 }
@@ -374,12 +353,13 @@ unsafe fn normalize_layer<L: Lanes>(ctx: &Ctx<'_>, n_out: usize, m: f32) {
     if !(m > 0.0 && m.is_finite()) {
         return;
     }
-    let d = L::splat(m);
     let total = n_out * ctx.n_in;
     let fullt = total / W * W;
     let w = ctx.w;
-    // SAFETY: offsets < total, the weight buffer's length.
+    // SAFETY: the caller guarantees the CPU supports `L`; offsets < total, the weight buffer's
+    // length.
     unsafe {
+        let d = L::splat(m);
         let mut i = 0;
         while i < fullt {
             L::load(w.add(i)).div(d).store(w.add(i));

@@ -6,12 +6,25 @@
 //! form). Measured there at 25.9 instructions per synapse for an ABCD_lr ant step, against 44
 //! for the 8-lane formulation.
 
-use super::rules::RuleFn;
 use super::{Lanes, LayerIo, W};
 use crate::activation::Activation;
+use crate::rule::{RuleFn, RuleKind};
 
+/// One `f32` lane: the portable kernel's, and the scalar [`RuleKind::delta`]'s.
 #[derive(Clone, Copy)]
 pub(crate) struct One(f32);
+
+impl One {
+    pub(crate) const ZERO: One = One(0.0);
+    #[inline(always)]
+    pub(crate) const fn new(x: f32) -> One {
+        One(x)
+    }
+    #[inline(always)]
+    pub(crate) const fn get(self) -> f32 {
+        self.0
+    }
+}
 
 /// How a coefficient is stored: `f32`, or `f16` bit patterns widened (exactly) as they are read.
 pub(crate) trait Coef: Copy {
@@ -42,31 +55,37 @@ fn max(a: f32, b: f32) -> f32 {
     if a > b { a } else { b }
 }
 
-impl Lanes for One {
+// SAFETY: plain `f32` arithmetic, the IEEE operations named; no CPU feature is needed, so the
+// constructors' contract holds everywhere.
+unsafe impl Lanes for One {
     const ROW_BLOCK: usize = 1;
     #[inline(always)]
-    fn zero() -> Self {
+    unsafe fn zero() -> Self {
         One(0.0)
     }
     #[inline(always)]
-    fn splat(x: f32) -> Self {
+    unsafe fn splat(x: f32) -> Self {
         One(x)
     }
     #[inline(always)]
     unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller guarantees `p` is readable.
         One(unsafe { *p })
     }
     #[inline(always)]
     unsafe fn load_n(p: *const f32, n: usize) -> Self {
+        // SAFETY: the caller guarantees `p..p+n` is readable; `p` is read only if `n > 0`.
         if n > 0 { One(unsafe { *p }) } else { One(0.0) }
     }
     #[inline(always)]
     unsafe fn store(self, p: *mut f32) {
+        // SAFETY: the caller guarantees `p` is writable.
         unsafe { *p = self.0 }
     }
     #[inline(always)]
     unsafe fn store_n(self, p: *mut f32, n: usize) {
         if n > 0 {
+            // SAFETY: the caller guarantees `p..p+n` is writable, and `n > 0`.
             unsafe { *p = self.0 }
         }
     }
@@ -159,11 +178,11 @@ pub(crate) unsafe fn update_row<R: RuleFn, const NORM: bool, T: Coef>(
         let mut i = 0;
         while i < n_in {
             let n = if i + W <= n_in { W } else { n_in - i };
-            let cb: [*const T; 6] = core::array::from_fn(|k| crow.add(k * plane + i));
+            let cb: [*const T; RuleKind::MAX_COEFFS] = core::array::from_fn(|k| crow.add(k * plane + i));
             let pb = pre.add(i);
             let wb = row.add(i);
             let syn = |l: usize, wmax: &mut [f32; W]| {
-                let mut cv = [One(0.0); 6];
+                let mut cv = [One(0.0); RuleKind::MAX_COEFFS];
                 for (v, p) in cv.iter_mut().zip(cb.iter()).take(R::N) {
                     *v = One((*p.add(l)).widen());
                 }

@@ -29,10 +29,10 @@
 
 use core::arch::asm;
 
-use super::rules::RuleFn;
 use super::scalar::{self, Coef};
 use super::{LayerIo, W};
 use crate::activation::Activation;
+use crate::rule::RuleFn;
 use crate::rule::RuleKind;
 
 /// What `vldmia` zeroes the eight partial sums from. (Float operands in registers need the
@@ -65,7 +65,7 @@ pub(crate) unsafe fn step<R: RuleFn, const NORM: bool, T: Coef>(io: LayerIo<'_, 
     // Block loads need word alignment: f32 planes always have it; f16 planes when the table
     // starts on a word and a plane has an even length (rows of n_in ≡ 0 mod 4 halves then keep it).
     let aligned = !T::F16 || (c as usize).is_multiple_of(4) && plane.is_multiple_of(2);
-    // SAFETY (both branches): R::N planes of n_out·n_in coefficients, checked by the caller.
+    // SAFETY: (both branches) R::N planes of n_out·n_in coefficients, checked by the caller.
     unsafe {
         if !NORM && matches!(R::KIND, Some(RuleKind::ABCDLr)) && aligned {
             update_abcd_lr(w, c.cast(), plane * size_of::<T>(), T::F16, pre, post, n_in);

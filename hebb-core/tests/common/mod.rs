@@ -21,20 +21,21 @@ impl Xs {
 
 /// Forward pass of the whole network, then the Hebbian update of every layer using the
 /// interchange-layout coefficients, exactly as docs/method.md, Rules (and the reference's numba loops) state
-/// it. Weights are `[n_out][n_in]` per layer.
+/// it, for any depth. Weights are `[n_out][n_in]` per layer.
 pub fn reference_step(
     rule: RuleKind,
-    sizes: [usize; 4],
-    weights: &mut [Vec<f32>; 3],
+    sizes: &[usize],
+    weights: &mut [Vec<f32>],
     coeffs_x: &[f32],
     obs: &[f32],
     output: Activation,
     normalize: bool,
 ) -> Vec<f32> {
+    let depth = sizes.len() - 1;
     let mut acts: Vec<Vec<f32>> = vec![obs.to_vec()];
-    for l in 0..3 {
+    for l in 0..depth {
         let (n_in, n_out) = (sizes[l], sizes[l + 1]);
-        let act = if l == 2 { output } else { Activation::Tanh };
+        let act = if l + 1 == depth { output } else { Activation::Tanh };
         let pre = acts[l].clone();
         let post: Vec<f32> = (0..n_out)
             .map(|j| act.apply((0..n_in).map(|i| weights[l][j * n_in + i] * pre[i]).sum::<f32>()))
@@ -43,7 +44,7 @@ pub fn reference_step(
     }
     let n = rule.n_coeffs();
     let mut base = 0;
-    for l in 0..3 {
+    for l in 0..depth {
         let (n_in, n_out) = (sizes[l], sizes[l + 1]);
         for i in 0..n_in {
             for j in 0..n_out {
@@ -59,11 +60,28 @@ pub fn reference_step(
         }
         base += n_in * n_out * n;
     }
-    acts[3].clone()
+    acts[depth].clone()
+}
+
+/// A heap-backed network of these sizes.
+pub fn net(sizes: &[usize], config: hebb_core::Config) -> hebb_core::HeapNetwork {
+    hebb_core::HeapNetwork::with_shape(sizes, config).unwrap()
+}
+
+/// Splits concatenated weights into per-layer vectors.
+pub fn split_layers(sizes: &[usize], w: &[f32]) -> Vec<Vec<f32>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for l in 0..sizes.len() - 1 {
+        let n = sizes[l] * sizes[l + 1];
+        out.push(w[at..at + n].to_vec());
+        at += n;
+    }
+    out
 }
 
 /// Interchange coefficients → in-memory layout.
-pub fn to_memory(rule: RuleKind, sizes: [usize; 4], x: &[f32]) -> Vec<f32> {
+pub fn to_memory(rule: RuleKind, sizes: &[usize], x: &[f32]) -> Vec<f32> {
     let mut m = vec![0.0; x.len()];
     interchange::coeffs_from_interchange(rule, sizes, x, &mut m).unwrap();
     m

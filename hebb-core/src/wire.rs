@@ -1,4 +1,7 @@
-//! Framing of the control loop between a host and the firmware (`hebb-mcu`), shared by both.
+//! The host ↔ microcontroller wire protocol: the framing of the control loop between a host
+//! and the firmware (`hebb-mcu`), shared by both. Observation and action lengths are the
+//! network's (the rule file's first and last layer sizes): a message carries as many floats
+//! as it has, and buffers are sized with [`max_raw`] / [`max_encoded`] for the network.
 //!
 //! Every message is
 //!
@@ -12,30 +15,36 @@
 //! | kind | direction | message | payload |
 //! |---|---|---|---|
 //! | `0x01` | host → MCU | [`Request::Reset`] | seed, u64 |
-//! | `0x02` | host → MCU | [`Request::Step`] | 28 × f32 observation |
+//! | `0x02` | host → MCU | [`Request::Step`] | f32 observation (the network's input size) |
 //! | `0x03` | host → MCU | [`Request::Timing`] | — |
 //! | `0x80` | MCU → host | [`Reply::Ready`] | rule status u8, synapse count u32 |
 //! | `0x81` | MCU → host | [`Reply::ResetDone`] | seed, u64 |
-//! | `0x82` | MCU → host | [`Reply::Action`] | 8 × f32 action |
+//! | `0x82` | MCU → host | [`Reply::Action`] | f32 action (the network's output size) |
 //! | `0x83` | MCU → host | [`Reply::Timing`] | four u32 (see [`Timing`]) |
 //! | `0xEE` | MCU → host | [`Reply::Error`] | [`ErrorCode`] u8, detail u32 |
 //!
 //! Everything here is heap-free and panic-free: malformed input of any kind is reported as an
-//! [`ErrorCode`], never a panic, so the firmware can answer it and keep running.
+//! [`ErrorCode`], never a panic, so the firmware can answer it and keep running. The error
+//! codes are defined next to the error type, [`ErrorCode`], and `hebb-core` errors travel as
+//! [`core_error_number`].
 
 use core::fmt;
 
 use crate::error::Error;
 
-/// Observation length of a [`Request::Step`] (the quadruped network's input).
-pub const OBS_LEN: usize = 28;
-/// Action length of a [`Reply::Action`] (the quadruped network's output).
-pub const ACTION_LEN: usize = 8;
-/// Largest unencoded message: a step request (kind, 28 floats, CRC).
-pub const MAX_RAW: usize = 1 + 4 * OBS_LEN + 4;
-/// Largest encoded message including its `0x00` delimiter: COBS adds one byte per 254 and one
-/// more.
-pub const MAX_ENCODED: usize = MAX_RAW + MAX_RAW / 254 + 1 + 1;
+/// Largest unencoded message of a link whose observations and actions have at most
+/// `max_floats` floats: kind, payload, CRC (at least the 16-byte timing reply's).
+pub const fn max_raw(max_floats: usize) -> usize {
+    let floats = 4 * max_floats;
+    1 + if floats > 16 { floats } else { 16 } + 4
+}
+
+/// Largest encoded message including its `0x00` delimiter, for [`max_raw`]`(max_floats)`:
+/// COBS adds one byte per 254 and one more.
+pub const fn max_encoded(max_floats: usize) -> usize {
+    let raw = max_raw(max_floats);
+    raw + raw / 254 + 1 + 1
+}
 
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
@@ -139,9 +148,89 @@ pub fn core_error_number(e: &Error) -> u32 {
     }
 }
 
+/// A message's floats: either values to send, or the received little-endian bytes (read in
+/// place, any alignment). Equality compares bit patterns, so a NaN equals itself.
+#[derive(Clone, Copy)]
+pub struct Floats<'a>(Repr<'a>);
+
+#[derive(Clone, Copy)]
+enum Repr<'a> {
+    Values(&'a [f32]),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Floats<'a> {
+    /// Floats to send.
+    pub const fn new(values: &'a [f32]) -> Self {
+        Floats(Repr::Values(values))
+    }
+
+    /// The little-endian bytes of a received payload (a multiple of 4 long).
+    fn from_bytes(b: &'a [u8]) -> Result<Self, ErrorCode> {
+        if !b.len().is_multiple_of(4) {
+            return Err(ErrorCode::Length);
+        }
+        Ok(Floats(Repr::Bytes(b)))
+    }
+
+    /// Number of floats.
+    pub fn len(&self) -> usize {
+        match self.0 {
+            Repr::Values(v) => v.len(),
+            Repr::Bytes(b) => b.len() / 4,
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Float `i`.
+    pub fn get(&self, i: usize) -> Option<f32> {
+        match self.0 {
+            Repr::Values(v) => v.get(i).copied(),
+            Repr::Bytes(b) => match *b.get(4 * i..4 * i + 4)? {
+                [a, b, c, d] => Some(f32::from_le_bytes([a, b, c, d])),
+                _ => None,
+            },
+        }
+    }
+
+    /// The floats in order.
+    pub fn iter(&self) -> impl Iterator<Item = f32> + 'a {
+        let this = *self;
+        (0..this.len()).map(move |i| this.get(i).unwrap_or(f32::NAN))
+    }
+
+    /// Copies the floats into `dst`, which must have exactly [`len`](Self::len) entries
+    /// ([`ErrorCode::Length`] otherwise).
+    pub fn copy_to(&self, dst: &mut [f32]) -> Result<(), ErrorCode> {
+        if dst.len() != self.len() {
+            return Err(ErrorCode::Length);
+        }
+        for (d, v) in dst.iter_mut().zip(self.iter()) {
+            *d = v;
+        }
+        Ok(())
+    }
+}
+
+impl PartialEq for Floats<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        self.len() == o.len() && self.iter().zip(o.iter()).all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+impl fmt::Debug for Floats<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// Host → MCU.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Request {
+pub enum Request<'a> {
     /// Draw fresh initial weights from `Xoshiro256PlusPlus::seed_from_u64(seed)` (the rule file's
     /// initialisation, `U(-0.1, 0.1)` for the quadruped) and clear the activations.
     Reset {
@@ -150,8 +239,8 @@ pub enum Request {
     },
     /// One control step: forward pass and Hebbian update on this observation.
     Step {
-        /// The observation.
-        obs: [f32; OBS_LEN],
+        /// The observation (the network's input size).
+        obs: Floats<'a>,
     },
     /// Ask for the duration of the last step ([`Reply::Timing`]).
     Timing,
@@ -176,7 +265,7 @@ pub struct Timing {
 
 /// MCU → host.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Reply {
+pub enum Reply<'a> {
     /// Sent once at boot.
     Ready {
         /// 0 if the flashed rule file loaded; otherwise [`core_error_number`] of the reason.
@@ -189,8 +278,8 @@ pub enum Reply {
         /// The seed used.
         seed: u64,
     },
-    /// The action of a [`Request::Step`].
-    Action([f32; ACTION_LEN]),
+    /// The action of a [`Request::Step`] (the network's output size).
+    Action(Floats<'a>),
     /// Answer to [`Request::Timing`].
     Timing(Timing),
     /// The request could not be decoded or executed; the loop goes on.
@@ -202,47 +291,74 @@ pub enum Reply {
     },
 }
 
-/// Writes payload bytes into a fixed buffer; reports overflow instead of panicking.
+/// Writes a message straight into its COBS encoding in `out`, with the CRC computed on the
+/// way; reports overflow instead of panicking.
 struct Writer<'a> {
-    buf: &'a mut [u8],
-    len: usize,
+    out: &'a mut [u8],
+    /// Where the current block's code byte goes.
+    code_at: usize,
+    /// Next output position.
+    at: usize,
+    code: u8,
+    crc: crc::Digest<'static, u32>,
 }
 
-impl Writer<'_> {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), ErrorCode> {
-        let end = self.len.checked_add(bytes.len()).ok_or(ErrorCode::Overflow)?;
-        let dst = self.buf.get_mut(self.len..end).ok_or(ErrorCode::Overflow)?;
-        for (d, s) in dst.iter_mut().zip(bytes) {
-            *d = *s;
-        }
-        self.len = end;
+impl<'a> Writer<'a> {
+    fn new(out: &'a mut [u8]) -> Self {
+        Writer { out, code_at: 0, at: 1, code: 1, crc: CRC.digest() }
+    }
+
+    fn set(&mut self, at: usize, v: u8) -> Result<(), ErrorCode> {
+        *self.out.get_mut(at).ok_or(ErrorCode::Overflow)? = v;
         Ok(())
     }
 
-    fn floats(&mut self, v: &[f32]) -> Result<(), ErrorCode> {
-        for x in v {
+    fn raw(&mut self, bytes: &[u8]) -> Result<(), ErrorCode> {
+        for &b in bytes {
+            if b == 0 {
+                self.set(self.code_at, self.code)?;
+                self.code_at = self.at;
+                self.at += 1;
+                self.code = 1;
+            } else {
+                self.set(self.at, b)?;
+                self.at += 1;
+                self.code += 1;
+                if self.code == 0xFF {
+                    self.set(self.code_at, self.code)?;
+                    self.code_at = self.at;
+                    self.at += 1;
+                    self.code = 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), ErrorCode> {
+        self.crc.update(bytes);
+        self.raw(bytes)
+    }
+
+    fn floats(&mut self, v: Floats<'_>) -> Result<(), ErrorCode> {
+        for x in v.iter() {
             self.put(&x.to_le_bytes())?;
         }
         Ok(())
     }
+
+    /// Appends the CRC, closes the last block and writes the delimiter; returns the length.
+    fn seal(mut self) -> Result<usize, ErrorCode> {
+        let crc = core::mem::replace(&mut self.crc, CRC.digest()).finalize().to_le_bytes();
+        self.raw(&crc)?;
+        self.set(self.code_at, self.code)?;
+        self.set(self.at, 0)?;
+        Ok(self.at + 1)
+    }
 }
 
-/// Adds the CRC to the raw message in `raw[..len]`, COBS-encodes it into `out` and appends the
-/// delimiter. Returns the number of bytes written.
-fn seal(raw: &mut [u8; MAX_RAW], len: usize, out: &mut [u8]) -> Result<usize, ErrorCode> {
-    let body = raw.get(..len).ok_or(ErrorCode::Overflow)?;
-    let crc = CRC.checksum(body).to_le_bytes();
-    let mut w = Writer { buf: raw, len };
-    w.put(&crc)?;
-    let total = w.len;
-    let msg = raw.get(..total).ok_or(ErrorCode::Overflow)?;
-    let n = cobs_encode(msg, out)?;
-    *out.get_mut(n).ok_or(ErrorCode::Overflow)? = 0;
-    Ok(n + 1)
-}
-
-/// COBS-decodes `frame` and checks its CRC; returns the kind and the payload.
-fn open<'b>(frame: &[u8], raw: &'b mut [u8; MAX_RAW]) -> Result<(u8, &'b [u8]), ErrorCode> {
+/// COBS-decodes `frame` into `raw` and checks its CRC; returns the kind and the payload.
+fn open<'b>(frame: &[u8], raw: &'b mut [u8]) -> Result<(u8, &'b [u8]), ErrorCode> {
     let n = cobs_decode(frame, raw)?;
     if n < 5 {
         return Err(ErrorCode::TooShort);
@@ -271,24 +387,12 @@ fn read_u64(b: &[u8]) -> Result<u64, ErrorCode> {
     }
 }
 
-fn read_floats<const N: usize>(b: &[u8]) -> Result<[f32; N], ErrorCode> {
-    if b.len() != 4 * N {
-        return Err(ErrorCode::Length);
-    }
-    let mut out = [0.0f32; N];
-    for (o, c) in out.iter_mut().zip(b.chunks_exact(4)) {
-        *o = f32::from_bits(read_u32(c)?);
-    }
-    Ok(out)
-}
-
-impl Request {
-    /// Encodes the request into `out` (at least [`MAX_ENCODED`] bytes is always enough),
+impl<'a> Request<'a> {
+    /// Encodes the request into `out` ([`max_encoded`]`(n)` bytes are enough for `n` floats),
     /// delimiter included; returns the number of bytes written.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ErrorCode> {
-        let mut raw = [0u8; MAX_RAW];
-        let mut w = Writer { buf: &mut raw, len: 0 };
-        match self {
+        let mut w = Writer::new(out);
+        match *self {
             Request::Reset { seed } => {
                 w.put(&[K_RESET])?;
                 w.put(&seed.to_le_bytes())?;
@@ -299,17 +403,16 @@ impl Request {
             }
             Request::Timing => w.put(&[K_TIMING])?,
         }
-        let len = w.len;
-        seal(&mut raw, len, out)
+        w.seal()
     }
 
-    /// Decodes one frame (the bytes between two delimiters, without them).
-    pub fn decode(frame: &[u8]) -> Result<Request, ErrorCode> {
-        let mut raw = [0u8; MAX_RAW];
-        let (kind, p) = open(frame, &mut raw)?;
+    /// Decodes one frame (the bytes between two delimiters, without them), using `scratch`
+    /// ([`max_raw`] bytes for the link) for the decoded bytes the request borrows.
+    pub fn decode(frame: &[u8], scratch: &'a mut [u8]) -> Result<Request<'a>, ErrorCode> {
+        let (kind, p) = open(frame, scratch)?;
         match kind {
             K_RESET => Ok(Request::Reset { seed: read_u64(p)? }),
-            K_STEP => Ok(Request::Step { obs: read_floats(p)? }),
+            K_STEP => Ok(Request::Step { obs: Floats::from_bytes(p)? }),
             K_TIMING if p.is_empty() => Ok(Request::Timing),
             K_TIMING => Err(ErrorCode::Length),
             _ => Err(ErrorCode::UnknownKind),
@@ -317,15 +420,14 @@ impl Request {
     }
 }
 
-impl Reply {
-    /// Encodes the reply into `out` (at least [`MAX_ENCODED`] bytes is always enough),
+impl<'a> Reply<'a> {
+    /// Encodes the reply into `out` ([`max_encoded`]`(n)` bytes are enough for `n` floats),
     /// delimiter included; returns the number of bytes written.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, ErrorCode> {
-        let mut raw = [0u8; MAX_RAW];
-        let mut w = Writer { buf: &mut raw, len: 0 };
-        match self {
+        let mut w = Writer::new(out);
+        match *self {
             Reply::Ready { rule_status, n_synapses } => {
-                w.put(&[K_READY, *rule_status])?;
+                w.put(&[K_READY, rule_status])?;
                 w.put(&n_synapses.to_le_bytes())?;
             }
             Reply::ResetDone { seed } => {
@@ -344,24 +446,23 @@ impl Reply {
                 w.put(&t.stack_peak_bytes.to_le_bytes())?;
             }
             Reply::Error { code, detail } => {
-                w.put(&[K_ERROR, *code as u8])?;
+                w.put(&[K_ERROR, code as u8])?;
                 w.put(&detail.to_le_bytes())?;
             }
         }
-        let len = w.len;
-        seal(&mut raw, len, out)
+        w.seal()
     }
 
-    /// Decodes one frame (the bytes between two delimiters, without them).
-    pub fn decode(frame: &[u8]) -> Result<Reply, ErrorCode> {
-        let mut raw = [0u8; MAX_RAW];
-        let (kind, p) = open(frame, &mut raw)?;
+    /// Decodes one frame (the bytes between two delimiters, without them), using `scratch`
+    /// ([`max_raw`] bytes for the link) for the decoded bytes the reply borrows.
+    pub fn decode(frame: &[u8], scratch: &'a mut [u8]) -> Result<Reply<'a>, ErrorCode> {
+        let (kind, p) = open(frame, scratch)?;
         match (kind, p) {
             (K_READY, [status, rest @ ..]) => {
                 Ok(Reply::Ready { rule_status: *status, n_synapses: read_u32(rest)? })
             }
             (K_RESET_DONE, _) => Ok(Reply::ResetDone { seed: read_u64(p)? }),
-            (K_ACTION, _) => Ok(Reply::Action(read_floats(p)?)),
+            (K_ACTION, _) => Ok(Reply::Action(Floats::from_bytes(p)?)),
             (K_TIMING_REPLY, _) if p.len() == 16 => {
                 let word = |k: usize| p.get(4 * k..4 * k + 4).map_or(Err(ErrorCode::Length), read_u32);
                 Ok(Reply::Timing(Timing {
@@ -497,6 +598,10 @@ mod tests {
         &encoded[..encoded.len() - 1]
     }
 
+    const OBS_LEN: usize = 28;
+    const MAX_RAW: usize = max_raw(OBS_LEN);
+    const MAX_ENCODED: usize = max_encoded(OBS_LEN);
+
     #[test]
     fn requests_round_trip() {
         let mut obs = [0.0f32; OBS_LEN];
@@ -508,20 +613,30 @@ mod tests {
         for req in [
             Request::Reset { seed: 0 },
             Request::Reset { seed: u64::MAX },
-            Request::Step { obs },
+            Request::Step { obs: Floats::new(&obs) },
+            Request::Step { obs: Floats::new(&obs[..3]) },
             Request::Timing,
         ] {
             let mut buf = [0u8; MAX_ENCODED];
             let n = req.encode(&mut buf).unwrap();
             assert!(!buf[..n - 1].contains(&0), "COBS output contains a zero");
-            let back = Request::decode(frame_of(&buf[..n])).unwrap();
-            match (req, back) {
-                (Request::Step { obs: a }, Request::Step { obs: b }) => {
-                    assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits))
-                }
-                (a, b) => assert_eq!(a, b),
-            }
+            let mut scratch = [0u8; MAX_RAW];
+            let back = Request::decode(frame_of(&buf[..n]), &mut scratch).unwrap();
+            assert_eq!(req, back);
         }
+        // A long observation (the car head's 648 floats: COBS blocks of 254) round-trips too.
+        let long: std::vec::Vec<f32> = (0..648).map(|i| if i % 3 == 0 { 0.0 } else { i as f32 }).collect();
+        let mut buf = std::vec![0u8; max_encoded(648)];
+        let n = Request::Step { obs: Floats::new(&long) }.encode(&mut buf).unwrap();
+        assert!(n <= max_encoded(648));
+        let mut scratch = std::vec![0u8; max_raw(648)];
+        let Request::Step { obs } = Request::decode(frame_of(&buf[..n]), &mut scratch).unwrap() else {
+            panic!("not a step")
+        };
+        let mut back = std::vec![0.0; 648];
+        obs.copy_to(&mut back).unwrap();
+        assert_eq!(back, long);
+        assert_eq!(obs.copy_to(&mut [0.0; 3]), Err(ErrorCode::Length));
     }
 
     #[test]
@@ -529,7 +644,7 @@ mod tests {
         let replies = [
             Reply::Ready { rule_status: 0, n_synapses: 12_288 },
             Reply::ResetDone { seed: 42 },
-            Reply::Action([0.5, -0.25, 0.0, 1.0, -1.0, 1e-30, 3.0, -7.5]),
+            Reply::Action(Floats::new(&[0.5, -0.25, 0.0, 1.0, -1.0, 1e-30, 3.0, -7.5])),
             Reply::Timing(Timing {
                 step_ticks: 1,
                 calib_ticks: 2,
@@ -541,14 +656,16 @@ mod tests {
         for r in replies {
             let mut buf = [0u8; MAX_ENCODED];
             let n = r.encode(&mut buf).unwrap();
-            assert_eq!(Reply::decode(frame_of(&buf[..n])).unwrap(), r);
+            let mut scratch = [0u8; MAX_RAW];
+            assert_eq!(Reply::decode(frame_of(&buf[..n]), &mut scratch).unwrap(), r);
         }
     }
 
     #[test]
     fn corruption_is_detected() {
         let mut buf = [0u8; MAX_ENCODED];
-        let n = Request::Step { obs: [0.125; OBS_LEN] }.encode(&mut buf).unwrap();
+        let n = Request::Step { obs: Floats::new(&[0.125; OBS_LEN]) }.encode(&mut buf).unwrap();
+        let mut s = [0u8; MAX_RAW];
         for i in 0..n - 1 {
             for flip in [1u8, 0x80] {
                 let mut f = buf;
@@ -556,12 +673,14 @@ mod tests {
                 if f[i] == 0 {
                     continue; // would split the frame; covered by the reader test
                 }
-                assert!(Request::decode(&f[..n - 1]).is_err(), "flip {flip:#x} at {i} not detected");
+                assert!(Request::decode(&f[..n - 1], &mut s).is_err(), "flip {flip:#x} at {i} not detected");
             }
         }
-        assert_eq!(Request::decode(&[]), Err(ErrorCode::TooShort));
-        assert_eq!(Request::decode(&[0x02, 0x01]), Err(ErrorCode::TooShort));
-        assert_eq!(Request::decode(&[0x05, 1, 2]), Err(ErrorCode::Cobs));
+        assert_eq!(Request::decode(&[], &mut s), Err(ErrorCode::TooShort));
+        assert_eq!(Request::decode(&[0x02, 0x01], &mut s), Err(ErrorCode::TooShort));
+        assert_eq!(Request::decode(&[0x05, 1, 2], &mut s), Err(ErrorCode::Cobs));
+        // A frame longer than the scratch buffer is an overflow, not a panic.
+        assert_eq!(Request::decode(&buf[..n - 1], &mut [0u8; 8]), Err(ErrorCode::Overflow));
     }
 
     #[test]
@@ -569,12 +688,18 @@ mod tests {
         let mut out = [0u8; MAX_ENCODED];
         // A reply is not a request.
         let n = Reply::ResetDone { seed: 1 }.encode(&mut out).unwrap();
-        assert_eq!(Request::decode(&out[..n - 1]), Err(ErrorCode::UnknownKind));
+        let mut s = [0u8; MAX_RAW];
+        assert_eq!(Request::decode(&out[..n - 1], &mut s), Err(ErrorCode::UnknownKind));
         // A reset with a 4-byte seed.
-        let mut raw = [0u8; MAX_RAW];
-        raw[0] = K_RESET;
-        let n = seal(&mut raw, 5, &mut out).unwrap();
-        assert_eq!(Request::decode(&out[..n - 1]), Err(ErrorCode::Length));
+        let mut w = Writer::new(&mut out);
+        w.put(&[K_RESET, 1, 2, 3, 4]).unwrap();
+        let n = w.seal().unwrap();
+        assert_eq!(Request::decode(&out[..n - 1], &mut s), Err(ErrorCode::Length));
+        // A step whose payload is not whole floats.
+        let mut w = Writer::new(&mut out);
+        w.put(&[K_STEP, 1, 2, 3]).unwrap();
+        let n = w.seal().unwrap();
+        assert_eq!(Request::decode(&out[..n - 1], &mut s), Err(ErrorCode::Length));
     }
 
     #[test]
@@ -625,8 +750,9 @@ mod tests {
                 *x = (state >> (k % 8 * 8)) as u8 ^ k as u8;
             }
             // Random bytes pass COBS and a CRC-32 with probability < 2^-32 per case.
-            assert!(Request::decode(&b[..len]).is_err());
-            assert!(Reply::decode(&b[..len]).is_err());
+            let mut s = [0u8; MAX_RAW];
+            assert!(Request::decode(&b[..len], &mut s).is_err());
+            assert!(Reply::decode(&b[..len], &mut s).is_err());
         }
     }
 }
