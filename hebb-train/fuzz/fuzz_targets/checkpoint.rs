@@ -1,5 +1,5 @@
 //! Fuzz the checkpoint decoder: no input may panic it, and an accepted checkpoint must pass
-//! every check and re-encode to exactly the bytes read. `cargo +nightly fuzz run checkpoint`
+//! every check and survive a re-encoding round trip. `cargo +nightly fuzz run checkpoint`
 //! (from hebb-train/). Inputs get a valid CRC appended half of the time, so the fuzzer reaches
 //! the body decoder instead of stopping at the checksum.
 #![no_main]
@@ -26,6 +26,9 @@ fuzz_target!(|data: &[u8]| {
         ck.validate().expect("an accepted checkpoint passes validation");
         assert!(ck.state.params.iter().all(|v| v.is_finite()));
         assert!(ck.state.n_penalized <= ck.state.params.len());
-        assert_eq!(ck.encode().expect("re-encodes"), bytes, "accepted bytes are not canonical");
+        // Postcard accepts over-long varints, so the bytes need not be canonical; the value
+        // must survive a round trip.
+        let again = ck.encode().expect("re-encodes");
+        assert_eq!(Checkpoint::decode(&again).as_ref(), Ok(&ck));
     }
 });
