@@ -71,8 +71,15 @@ pub fn load_agent(path: &std::path::Path, env: Option<&str>) -> Result<Agent> {
         init: init.to_string(),
         static_weights: false,
         normalize: Some(h.normalize),
-        generations: h.generations,
+        // The budget must be ≥ 1 to validate; an untrained file (0 generations) still loads.
+        generations: h.generations.max(1),
         seed: h.seed,
+        // The hidden layers the file holds (any depth), so the network built matches it.
+        hidden: {
+            let layers = h.sizes();
+            let l = layers.as_slice();
+            l[1..l.len().saturating_sub(1).max(1)].to_vec()
+        },
         env,
         ..TrainConfig::default()
     };

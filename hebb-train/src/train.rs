@@ -32,8 +32,12 @@ pub struct RunOptions {
 /// The line `--print-every` prints for `row` (generation `row.generation` of `total`), with
 /// the time the generation took and the estimated time to the end.
 pub fn progress_line(row: &LogRow, total: u32, gen_s: f64, gen_steps: u64, eta_s: f64) -> String {
+    let cut = match row.aborted {
+        0 => String::new(),
+        n => format!("  ({n} episodes cut short by a non-finite observation)"),
+    };
     format!(
-        "gen {:>w$}/{total}  mean {:>9.2}  max {:>9.2}  min {:>9.2}  σ {:.4}  lr {:.4}  {:>8.0} steps/s  ETA {}",
+        "gen {:>w$}/{total}  mean {:>9.2}  max {:>9.2}  min {:>9.2}  σ {:.4}  lr {:.4}  {:>8.0} steps/s  ETA {}{cut}",
         row.generation + 1,
         row.mean,
         row.max,

@@ -312,6 +312,8 @@ fn plot_overlays_runs_with_labels() {
     assert!(!ok && err.contains("--labels has 1 labels for 2 runs"), "{err}");
     let (ok, _, err) = hebb(&["plot", "nowhere", "--out", "x.png"], d.path());
     assert!(!ok && err.contains("nowhere") && err.trim().lines().count() == 1, "{err}");
+}
+
 /// `hebb train --env cartpole --hidden 32,16,8 --gens 30` learns CartPole with a four-layer
 /// network (mean return ≥ 475 over 20 evaluation episodes), and `hebb inspect` shows its layer
 /// list.
@@ -338,6 +340,9 @@ fn deep_hidden_layers_learn_cartpole() {
     let before: Vec<&str> = line.split(" ± ").next().unwrap().split_whitespace().collect();
     let mean: f64 = before.last().unwrap().parse().unwrap();
     assert!(mean >= 475.0, "4-32-16-8-2 CartPole mean return over 20 episodes: {mean} ({line})");
+    // The bare rule file evaluates to the same numbers (its header carries the layer list).
+    let (ok, from_file, err) = hebb(&["eval", "r/rule.hebb", "--episodes", "20"], d.path());
+    assert!(ok && from_file == out, "{err}{from_file}");
     // Bad hidden lists are one clear line.
     let (ok, _, err) = hebb(&["train", "--hidden", "32,0", "--out", "bad"], d.path());
     assert!(!ok && err.trim().lines().count() == 1 && err.contains("4-32-0-2"), "{err}");

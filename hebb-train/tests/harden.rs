@@ -286,7 +286,7 @@ fn failed_plot_is_a_warning() {
     );
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("warning: ") && err.contains("fitness.svg"), "{err}");
-    assert!(out.contains("generation 4/4"), "{out}");
+    assert!(out.contains("done: 4 of 4 generations"), "{out}");
     assert!(d.path().join("r/rule.hebb").is_file() && d.path().join("r/fitness.png").is_file());
     assert_eq!(temps(d.path()), Vec::<PathBuf>::new());
 }
@@ -396,7 +396,8 @@ fn full_disk_during_training_leaves_only_whole_files() {
         assert!(errors[0].contains("No space left"), "{err}");
     }
     assert!(!err.contains("panicked"), "{err}");
-    assert!(err.contains("warning: plot"), "the disk was never full for a plot: {err}");
+    // The disk did fill: either a write failed (the error above) or a plot was skipped.
+    assert!(code != Some(0) || err.contains("warning: plot"), "the disk was never full: {err}");
     assert_eq!(temps(m.path()), Vec::<PathBuf>::new());
     for e in std::fs::read_dir(m.path().join("run")).unwrap() {
         assert_whole(&e.unwrap().path());
@@ -507,7 +508,9 @@ fn second_signal_exits_at_once() {
     std::thread::sleep(Duration::from_millis(300));
     let pid = child.id();
     kill(pid, "INT");
-    std::thread::sleep(Duration::from_millis(100));
+    // Well inside one quadruped candidate (≈ 0.1 s or more), so before the first signal's
+    // orderly stop can finish.
+    std::thread::sleep(Duration::from_millis(10));
     kill(pid, "INT");
     let (code, err) = wait(child, Duration::from_secs(10));
     assert_eq!(code, Some(130), "{err}");

@@ -37,6 +37,7 @@ fn rows(n: u32, base: f64, scale: f64) -> Vec<LogRow> {
                 sigma: 0.1,
                 env_steps: 1000 * g as u64,
                 wall_s: g as f64,
+                aborted: 0,
             }
         })
         .collect()

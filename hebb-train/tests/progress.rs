@@ -62,6 +62,7 @@ fn the_progress_line_reports_the_generation_done_out_of_the_budget() {
         sigma: 0.0991,
         env_steps: 0,
         wall_s: 0.0,
+        aborted: 0,
     };
     let l = progress_line(&row, 40, 0.5, 10_000, 95.0);
     assert!(l.starts_with("gen 10/40"), "{l}");
