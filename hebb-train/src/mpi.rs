@@ -54,6 +54,7 @@ pub enum Balance {
 
 /// What to train.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one Job per process: boxing the config buys nothing
 pub enum Job {
     /// A new run in `dir` (which must not hold one).
     New {
