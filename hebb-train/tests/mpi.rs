@@ -176,6 +176,6 @@ fn a_killed_rank_ends_the_run_and_resume_finishes_it() {
     let args: Vec<String> =
         ["train", "--resume", "r", "--threads", "1", "--quiet"].map(String::from).to_vec();
     let (stdout, _) = run_ok(mpirun(3, &args, d.path()));
-    assert!(stdout.contains(&format!("generation {gens}/{gens}")), "{stdout}");
+    assert!(stdout.contains(&format!("done: {gens} of {gens} generations")), "{stdout}");
     assert_same_run(&d.path().join("one"), &dir);
 }
