@@ -103,7 +103,7 @@ impl Cnn {
         let (w1, w2) = weights.split_at(N_W1);
         // Conv 1 (stride 1) with 2×2 max-pooling fused: two conv rows at a time, each pooled
         // cell the max of four convolution outputs, then tanh. The 82 outputs of a row are
-        // computed in register-held chunks of 32, 32 and 18 (both rows together), each summing
+        // computed in register-held chunks of 16, 16, 16, 16 and 18 (both rows together), each summing
         // its 27 taps in the reference order.
         for co in 0..C1 {
             let wk = &w1[co * IN_C * K1 * K1..(co + 1) * IN_C * K1 * K1];
