@@ -7,6 +7,7 @@
 //! converted to and from this one by [`crate::interchange`].
 
 use crate::error::{Error, Result};
+use crate::kernel::LayerCoeffs;
 use crate::rule::RuleKind;
 use crate::shape::{IntoShape, Shape, layer_span};
 
@@ -22,6 +23,12 @@ pub enum CoeffLayout {
     /// structure-of-arrays per layer (see [`RuleTable`]).
     #[default]
     PerSynapse = 0,
+    /// Neuron-centric (Ferigo, Cunegatti & Iacca, GECCO 2024): every *neuron* of the network —
+    /// inputs, hidden and outputs — has its own `n_coeffs` coefficients, stored as `n_coeffs`
+    /// planes of one value per neuron (neurons numbered layer by layer, inputs first). The
+    /// synapse i → j uses, for each coefficient, the mean of its two neurons' values,
+    /// `(c_i + c_j) · 0.5`. The quadruped's 61,440 ABCD_lr coefficients become 1,140.
+    PerNeuron = 1,
 }
 
 impl CoeffLayout {
@@ -29,6 +36,7 @@ impl CoeffLayout {
     pub const fn from_code(code: u8) -> Result<Self> {
         match code {
             0 => Ok(CoeffLayout::PerSynapse),
+            1 => Ok(CoeffLayout::PerNeuron),
             _ => Err(Error::InvalidField("coefficient layout")),
         }
     }
@@ -42,6 +50,7 @@ impl CoeffLayout {
     pub const fn n_coefficients(self, rule: RuleKind, shape: &Shape) -> usize {
         match self {
             CoeffLayout::PerSynapse => shape.n_coefficients(rule),
+            CoeffLayout::PerNeuron => rule.n_coeffs().saturating_mul(shape.n_neurons()),
         }
     }
 }
@@ -77,6 +86,14 @@ impl<'a> Coefficients<'a> {
         match self {
             Coefficients::F32(c) => c.get(i).copied(),
             Coefficients::F16(c) => c.get(i).map(|&h| widen_f16(h)),
+        }
+    }
+
+    /// Everything from `start` on, or an empty table of the same encoding if out of range.
+    pub(crate) fn offset(&self, start: usize) -> Coefficients<'a> {
+        match *self {
+            Coefficients::F32(c) => Coefficients::F32(c.get(start..).unwrap_or(&[])),
+            Coefficients::F16(c) => Coefficients::F16(c.get(start..).unwrap_or(&[])),
         }
     }
 
@@ -199,19 +216,33 @@ impl<'a> RuleTable<'a> {
         self.data
     }
 
-    /// The coefficients of plastic layer `l`, as the kernels take them (for
-    /// [`CoeffLayout::PerSynapse`], its `n_coeffs` planes); empty past the last layer.
+    /// The coefficients of plastic layer `l` of a [`CoeffLayout::PerSynapse`] table (its
+    /// `n_coeffs` planes); empty past the last layer and for other layouts (whose layers share
+    /// coefficients: see [`layer_coeffs`](Self::layer_coeffs)).
     pub fn layer(&self, l: usize) -> Coefficients<'a> {
         if l >= self.shape.depth() {
             return self.data.range(0, 0);
         }
         match self.layout {
+            CoeffLayout::PerNeuron => self.data.range(0, 0),
             CoeffLayout::PerSynapse => {
                 let (start, len) = layer_span(&self.shape, l, self.rule.n_coeffs());
                 // A checked range rather than indexing: the length was checked in `new`, but
                 // the optimiser cannot see that, and the firmware links with a no-panic check.
                 // An empty slice is rejected by the kernel's own length check.
                 self.data.range(start, len)
+            }
+        }
+    }
+
+    /// Where plastic layer `l`'s coefficients are, for the update-only pass.
+    pub(crate) fn layer_coeffs(&self, l: usize) -> LayerCoeffs<'a> {
+        match self.layout {
+            CoeffLayout::PerSynapse => LayerCoeffs::PerSynapse(self.layer(l)),
+            CoeffLayout::PerNeuron => {
+                let pre: usize = self.shape.iter().take(l).sum();
+                let post = pre + self.shape.get(l).copied().unwrap_or(0);
+                LayerCoeffs::PerNeuron { c: self.data, stride: self.shape.n_neurons(), pre, post }
             }
         }
     }
