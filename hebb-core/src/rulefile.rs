@@ -17,7 +17,9 @@
 //! **Version 2** (written by this build) carries the whole network in its header: the layer
 //! list of any depth ([`Header::sizes`], a [`Shape`]), the output activation, normalisation,
 //! the rule and its coefficient layout ([`CoeffLayout`]), the front end ([`FrontEnd`]: the
-//! car's CNN or none) and the coefficient encoding. **Version 1** headers (three plastic
+//! car's CNN or none) and the coefficient encoding; the header block may end with [`Extras`],
+//! options beyond the paper (the Hebbian-attractor update interval and averaging window),
+//! left out when they are the default. **Version 1** headers (three plastic
 //! layers, per-synapse coefficients, the front end implied by the CNN weight count) are read
 //! into the same [`Header`].
 //!
@@ -44,6 +46,7 @@ use crate::network::Config;
 use crate::rule::RuleKind;
 use crate::shape::{IntoShape, Shape};
 use crate::table::{CoeffLayout, Coefficients, RuleTable, widen_f16};
+use crate::window::Plasticity;
 
 /// The four magic bytes.
 pub const MAGIC: [u8; 4] = *b"HEBB";
@@ -281,6 +284,60 @@ impl Header<'_> {
     }
 }
 
+/// What a version 2 file may carry after its [`Header`], inside the header block: options
+/// beyond the paper. A file without them (every file written before they existed) reads as
+/// the default, the paper's per-step update; a writer leaves them out when they are the
+/// default, so such files are byte for byte what earlier builds wrote. (Earlier builds read a
+/// file with extras as if they were absent.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Extras {
+    /// How often the Hebbian update runs and over how many steps it averages
+    /// ([`Plasticity`]).
+    pub plasticity: Plasticity,
+}
+
+/// The extension's wire form (postcard, after the header).
+#[derive(Serialize, Deserialize)]
+struct ExtrasV1 {
+    every: u16,
+    window: u16,
+}
+
+impl Extras {
+    fn is_default(&self) -> bool {
+        *self == Extras::default()
+    }
+
+    fn wire(&self) -> ExtrasV1 {
+        ExtrasV1 { every: self.plasticity.every, window: self.plasticity.window }
+    }
+
+    fn decode(rest: &[u8]) -> Result<Extras> {
+        if rest.is_empty() {
+            return Ok(Extras::default());
+        }
+        let bad = Error::InvalidField("header extension");
+        let (e, tail) = postcard::take_from_bytes::<ExtrasV1>(rest).map_err(|_| bad)?;
+        if !tail.is_empty() {
+            return Err(bad);
+        }
+        let plasticity = Plasticity::new(e.every, e.window)?;
+        Ok(Extras { plasticity })
+    }
+
+    fn validate(&self) -> Result<()> {
+        Plasticity::new(self.plasticity.every, self.plasticity.window).map(|_| ())
+    }
+
+    fn size(&self) -> Result<usize> {
+        if self.is_default() {
+            return Ok(0);
+        }
+        postcard::experimental::serialized_size(&self.wire())
+            .map_err(|_| Error::InvalidField("header extension"))
+    }
+}
+
 const fn pad4(n: usize) -> usize {
     (n + 3) & !3
 }
@@ -289,6 +346,7 @@ const fn pad4(n: usize) -> usize {
 #[derive(Debug, Clone, Copy)]
 pub struct RuleFile<'a> {
     header: Header<'a>,
+    extras: Extras,
     payload: &'a [u8],
 }
 
@@ -325,10 +383,13 @@ impl<'a> RuleFile<'a> {
             return Err(Error::CrcMismatch { stored, computed });
         }
         let raw = &bytes[PREFIX..PREFIX + hlen];
+        let mut extras = Extras::default();
         let header: Header<'a> = if version == 1 {
             postcard::from_bytes::<HeaderV1<'a>>(raw).map_err(|_| Error::InvalidField("header"))?.upgrade()?
         } else {
-            postcard::from_bytes(raw).map_err(|_| Error::InvalidField("header"))?
+            let (h, rest) = postcard::take_from_bytes(raw).map_err(|_| Error::InvalidField("header"))?;
+            extras = Extras::decode(rest)?;
+            h
         };
         header.validate()?;
         let payload = &bytes[start..body_end];
@@ -340,7 +401,7 @@ impl<'a> RuleFile<'a> {
                 Err(Error::InvalidField("lengths"))
             };
         }
-        let file = RuleFile { header, payload };
+        let file = RuleFile { header, extras, payload };
         if header.encoding == Encoding::F16 && file.halves().any(|h| h & 0x7c00 == 0x7c00) {
             return Err(Error::InvalidField("coefficients (f16 infinity or NaN)"));
         }
@@ -350,6 +411,11 @@ impl<'a> RuleFile<'a> {
     /// The header.
     pub fn header(&self) -> &Header<'a> {
         &self.header
+    }
+
+    /// What the file carries after its header (defaults for files without it).
+    pub fn extras(&self) -> Extras {
+        self.extras
     }
 
     /// Checks that the file is for a network of sizes `sizes`.
@@ -474,9 +540,14 @@ pub fn to_f16(c: f32) -> Result<u16> {
 
 /// Number of bytes [`encode`] writes for this header.
 pub fn encoded_len(header: &Header<'_>) -> Result<usize> {
+    encoded_len_with(header, &Extras::default())
+}
+
+/// Number of bytes [`encode_with`] writes for this header and these extras.
+pub fn encoded_len_with(header: &Header<'_>, extras: &Extras) -> Result<usize> {
     let hlen = postcard::experimental::serialized_size(header).map_err(|_| Error::InvalidField("header"))?;
     let payload = header.payload_bytes().ok_or(Error::InvalidField("lengths"))?;
-    Ok(pad4(PREFIX + hlen) + payload + 4)
+    Ok(pad4(PREFIX + hlen + extras.size()?) + payload + 4)
 }
 
 /// Writes a rule file into `out` (at least [`encoded_len`] bytes) and returns its length.
@@ -490,6 +561,20 @@ pub fn encode(
     init: &[f32],
     out: &mut [u8],
 ) -> Result<usize> {
+    encode_with(header, &Extras::default(), coefficients, cnn, init, out)
+}
+
+/// [`encode`] with [`Extras`] (written after the header; nothing when they are the default).
+/// `out` must hold at least [`encoded_len_with`] bytes.
+pub fn encode_with(
+    header: &Header<'_>,
+    extras: &Extras,
+    coefficients: &[f32],
+    cnn: &[f32],
+    init: &[f32],
+    out: &mut [u8],
+) -> Result<usize> {
+    extras.validate()?;
     header.validate()?;
     let checks = [
         ("coefficients", header.n_coefficients, coefficients.len()),
@@ -504,7 +589,7 @@ pub fn encode(
     if coefficients.iter().chain(cnn).chain(init).any(|v| !v.is_finite()) {
         return Err(Error::InvalidField("coefficients or weights (NaN or infinite)"));
     }
-    let total = encoded_len(header)?;
+    let total = encoded_len_with(header, extras)?;
     if out.len() < total {
         return Err(Error::Length { what: "output buffer", expected: total, got: out.len() });
     }
@@ -512,8 +597,14 @@ pub fn encode(
     out.fill(0);
     out[..4].copy_from_slice(&MAGIC);
     out[4..6].copy_from_slice(&VERSION.to_le_bytes());
-    let hlen =
+    let mut hlen =
         postcard::to_slice(header, &mut out[PREFIX..]).map_err(|_| Error::InvalidField("header"))?.len();
+    if !extras.is_default() {
+        let at = PREFIX + hlen;
+        hlen += postcard::to_slice(&extras.wire(), &mut out[at..])
+            .map_err(|_| Error::InvalidField("header extension"))?
+            .len();
+    }
     let hlen16 = u16::try_from(hlen).map_err(|_| Error::InvalidField("header"))?;
     out[6..8].copy_from_slice(&hlen16.to_le_bytes());
     let mut pos = pad4(PREFIX + hlen);
