@@ -9,6 +9,8 @@
 //! 8+H     0..3  zero padding to a multiple of 4 bytes
 //! P       4·n   coefficients, f32 little-endian, in-memory layout (see `table`) —
 //!               or, with `Encoding::F16`, 2·n bytes of IEEE half precision, zero-padded to 4
+//! …       2·s   shared rules only: the rule index of each of the s synapses, u16
+//!               little-endian, zero-padded to 4
 //! …       4·m   CNN weights (if any), f32 little-endian
 //! …       4·k   coevolved initial weights (if any), f32 little-endian
 //! end-4   4     CRC-32 (ISO-HDLC, as zlib/PNG) of every byte before it
@@ -251,12 +253,18 @@ impl Header<'_> {
         (self.n_coefficients as usize).saturating_mul(self.encoding.bytes()).saturating_add(3) & !3
     }
 
+    /// Bytes of the shared-rule index after the coefficients (padded to a multiple of 4; 0
+    /// unless the layout is [`CoeffLayout::Shared`]).
+    fn index_bytes(&self) -> usize {
+        if self.layout == CoeffLayout::Shared as u8 { pad4(2 * self.sizes.n_synapses()) } else { 0 }
+    }
+
     /// Bytes of the whole payload.
     fn payload_bytes(&self) -> Option<usize> {
         let floats = (self.n_cnn_weights as usize).checked_add(self.n_init_weights as usize)?;
         let coefficients =
             (self.n_coefficients as usize).checked_mul(self.encoding.bytes())?.checked_add(3)? & !3;
-        floats.checked_mul(4)?.checked_add(coefficients)
+        floats.checked_mul(4)?.checked_add(coefficients)?.checked_add(self.index_bytes())
     }
 
     fn validate(&self) -> Result<()> {
@@ -272,15 +280,12 @@ impl Header<'_> {
             (FrontEnd::CarCnn, 1..) => {}
             _ => return Err(Error::InvalidField("front_end")),
         }
-        let expected = layout.n_coefficients(rule, &self.sizes);
-        if self.n_coefficients as usize != expected {
-            return Err(Error::Length {
-                what: "rule file coefficients",
-                expected,
-                got: self.n_coefficients as usize,
-            });
-        }
-        Ok(())
+        layout.check_count(rule, &self.sizes, self.n_coefficients as usize).map_err(|e| match e {
+            Error::Length { expected, got, .. } => {
+                Error::Length { what: "rule file coefficients", expected, got }
+            }
+            e => e,
+        })
     }
 }
 
@@ -402,6 +407,15 @@ impl<'a> RuleFile<'a> {
             };
         }
         let file = RuleFile { header, extras, payload };
+        if header.layout == CoeffLayout::Shared as u8 {
+            let k = header.n_coefficients as usize / header.rule_kind()?.n_coeffs();
+            let from = header.coefficient_bytes();
+            let n = header.sizes.n_synapses();
+            let ix = payload.get(from..from + 2 * n).ok_or(Error::Truncated)?;
+            if ix.as_chunks::<2>().0.iter().any(|&b| usize::from(u16::from_le_bytes(b)) >= k) {
+                return Err(Error::InvalidField("shared rule index (a synapse names a rule past the table)"));
+            }
+        }
         if header.encoding == Encoding::F16 && file.halves().any(|h| h & 0x7c00 == 0x7c00) {
             return Err(Error::InvalidField("coefficients (f16 infinity or NaN)"));
         }
@@ -477,17 +491,42 @@ impl<'a> RuleFile<'a> {
     /// Zero-copy [`RuleTable`] for the network the header describes, in the stored encoding.
     pub fn table(&self) -> Result<RuleTable<'a>> {
         let h = &self.header;
-        RuleTable::with_layout(h.rule_kind()?, h.coeff_layout()?, h.sizes, self.coefficient_view()?)
+        match h.coeff_layout()? {
+            CoeffLayout::Shared => {
+                RuleTable::shared(h.rule_kind()?, h.sizes, self.coefficient_view()?, self.shared_index()?)
+            }
+            layout => RuleTable::with_layout(h.rule_kind()?, layout, h.sizes, self.coefficient_view()?),
+        }
+    }
+
+    /// Zero-copy view of the per-synapse rule indices of a [`CoeffLayout::Shared`] file (empty
+    /// for other layouts; little-endian targets, input aligned to 2).
+    pub fn shared_index(&self) -> Result<&'a [u16]> {
+        if self.header.index_bytes() == 0 {
+            return Ok(&[]);
+        }
+        if cfg!(target_endian = "big") {
+            return Err(Error::Misaligned);
+        }
+        let from = self.header.coefficient_bytes();
+        let n = self.header.sizes.n_synapses();
+        let bytes = self.payload.get(from..from + 2 * n).ok_or(Error::Truncated)?;
+        bytemuck::try_cast_slice(bytes).map_err(|_| Error::Misaligned)
     }
 
     /// Zero-copy view of the CNN weights (empty if none).
     pub fn cnn_weights(&self) -> Result<&'a [f32]> {
-        self.floats(self.header.coefficient_bytes(), self.header.n_cnn_weights as usize)
+        self.floats(
+            self.header.coefficient_bytes() + self.header.index_bytes(),
+            self.header.n_cnn_weights as usize,
+        )
     }
 
     /// Zero-copy view of the coevolved initial weights (empty if none).
     pub fn init_weights(&self) -> Result<&'a [f32]> {
-        let from = self.header.coefficient_bytes() + 4 * self.header.n_cnn_weights as usize;
+        let from = self.header.coefficient_bytes()
+            + self.header.index_bytes()
+            + 4 * self.header.n_cnn_weights as usize;
         self.floats(from, self.header.n_init_weights as usize)
     }
 
@@ -561,20 +600,30 @@ pub fn encode(
     init: &[f32],
     out: &mut [u8],
 ) -> Result<usize> {
-    encode_with(header, &Extras::default(), coefficients, cnn, init, out)
+    encode_with(header, &Extras::default(), coefficients, &[], cnn, init, out)
 }
 
-/// [`encode`] with [`Extras`] (written after the header; nothing when they are the default).
-/// `out` must hold at least [`encoded_len_with`] bytes.
+/// [`encode`] with [`Extras`] (written after the header; nothing when they are the default)
+/// and, for a [`CoeffLayout::Shared`] header, the per-synapse rule index (written after the
+/// coefficients; empty for other layouts). `out` must hold at least [`encoded_len_with`]
+/// bytes.
 pub fn encode_with(
     header: &Header<'_>,
     extras: &Extras,
     coefficients: &[f32],
+    index: &[u16],
     cnn: &[f32],
     init: &[f32],
     out: &mut [u8],
 ) -> Result<usize> {
     extras.validate()?;
+    if header.layout == CoeffLayout::Shared as u8 {
+        // The same checks as a table: one index per synapse, each naming a rule of the table.
+        let rule = header.rule_kind()?;
+        RuleTable::shared(rule, header.sizes, Coefficients::F32(coefficients), index)?;
+    } else if !index.is_empty() {
+        return Err(Error::InvalidField("a shared-rule index for a layout without one"));
+    }
     header.validate()?;
     let checks = [
         ("coefficients", header.n_coefficients, coefficients.len()),
@@ -623,6 +672,11 @@ pub fn encode_with(
             pos = pad4(pos);
         }
     }
+    for v in index {
+        out[pos..pos + 2].copy_from_slice(&v.to_le_bytes());
+        pos += 2;
+    }
+    pos = pad4(pos);
     for v in cnn.iter().chain(init) {
         out[pos..pos + 4].copy_from_slice(&v.to_le_bytes());
         pos += 4;

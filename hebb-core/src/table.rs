@@ -29,14 +29,40 @@ pub enum CoeffLayout {
     /// synapse i → j uses, for each coefficient, the mean of its two neurons' values,
     /// `(c_i + c_j) · 0.5`. The quadruped's 61,440 ABCD_lr coefficients become 1,140.
     PerNeuron = 1,
+    /// Shared rules (Evolve & Merge, Pedersen & Risi, GECCO 2021): a table of `K` rules, each
+    /// `n_coeffs` coefficients (stored as `n_coeffs` planes of `K` values), and for every
+    /// synapse the index of the rule it follows (one `u16` per synapse, in the weights'
+    /// layout). Built with [`RuleTable::shared`]; `K` is the table's length over `n_coeffs`.
+    Shared = 2,
 }
 
 impl CoeffLayout {
+    /// Checks that `n` coefficients fit this layout for this rule and shape: exactly
+    /// [`n_coefficients`](Self::n_coefficients), or, for shared rules, a whole number of rules
+    /// between 1 and 65,536.
+    pub fn check_count(self, rule: RuleKind, shape: &Shape, n: usize) -> Result<()> {
+        let expected = match self {
+            CoeffLayout::Shared => {
+                let k = rule.n_coeffs();
+                if n > 0 && n.is_multiple_of(k) && n / k <= MAX_SHARED_RULES {
+                    return Ok(());
+                }
+                k
+            }
+            _ => self.n_coefficients(rule, shape),
+        };
+        if n != expected {
+            return Err(Error::Length { what: "coefficient table", expected, got: n });
+        }
+        Ok(())
+    }
+
     /// The layout with file code `code`.
     pub const fn from_code(code: u8) -> Result<Self> {
         match code {
             0 => Ok(CoeffLayout::PerSynapse),
             1 => Ok(CoeffLayout::PerNeuron),
+            2 => Ok(CoeffLayout::Shared),
             _ => Err(Error::InvalidField("coefficient layout")),
         }
     }
@@ -46,14 +72,20 @@ impl CoeffLayout {
         self as u8
     }
 
-    /// Number of coefficients a rule needs for a network of this shape in this layout.
+    /// Number of coefficients a rule needs for a network of this shape in this layout (for
+    /// [`Shared`](Self::Shared), which holds as many rules as it likes, 0: see
+    /// [`check_count`](Self::check_count)).
     pub const fn n_coefficients(self, rule: RuleKind, shape: &Shape) -> usize {
         match self {
+            CoeffLayout::Shared => 0,
             CoeffLayout::PerSynapse => shape.n_coefficients(rule),
             CoeffLayout::PerNeuron => rule.n_coeffs().saturating_mul(shape.n_neurons()),
         }
     }
 }
+
+/// The most rules a [`CoeffLayout::Shared`] table holds (a synapse's index is a `u16`).
+pub const MAX_SHARED_RULES: usize = 1 << 16;
 
 /// A table's coefficients and how they are stored.
 #[derive(Debug, Clone, Copy)]
@@ -150,6 +182,8 @@ pub struct RuleTable<'a> {
     layout: CoeffLayout,
     shape: Shape,
     data: Coefficients<'a>,
+    /// Per-synapse rule indices ([`CoeffLayout::Shared`]; empty otherwise).
+    index: &'a [u16],
 }
 
 impl<'a> RuleTable<'a> {
@@ -171,11 +205,45 @@ impl<'a> RuleTable<'a> {
         data: Coefficients<'a>,
     ) -> Result<Self> {
         let shape = sizes.into_shape()?;
-        let expected = layout.n_coefficients(rule, &shape);
-        if data.len() != expected {
-            return Err(Error::Length { what: "coefficient table", expected, got: data.len() });
+        if layout == CoeffLayout::Shared {
+            return Err(Error::InvalidField("shared rules need their synapse index: RuleTable::shared"));
         }
-        Ok(RuleTable { rule, layout, shape, data })
+        layout.check_count(rule, &shape, data.len())?;
+        Ok(RuleTable { rule, layout, shape, data, index: &[] })
+    }
+
+    /// Shared rules ([`CoeffLayout::Shared`]): `rules` holds `K` rules as `n_coeffs` planes of
+    /// `K` values, `index` one rule index (< `K`) per synapse, in the weights' layout.
+    pub fn shared(
+        rule: RuleKind,
+        sizes: impl IntoShape,
+        rules: Coefficients<'a>,
+        index: &'a [u16],
+    ) -> Result<Self> {
+        let shape = sizes.into_shape()?;
+        CoeffLayout::Shared.check_count(rule, &shape, rules.len())?;
+        let k = rules.len() / rule.n_coeffs();
+        if index.len() != shape.n_synapses() {
+            return Err(Error::Length {
+                what: "shared rule index",
+                expected: shape.n_synapses(),
+                got: index.len(),
+            });
+        }
+        if index.iter().any(|&i| usize::from(i) >= k) {
+            return Err(Error::InvalidField("shared rule index (a synapse names a rule past the table)"));
+        }
+        Ok(RuleTable { rule, layout: CoeffLayout::Shared, shape, data: rules, index })
+    }
+
+    /// Number of rules of a [`CoeffLayout::Shared`] table (0 for other layouts).
+    pub fn n_rules(&self) -> usize {
+        if self.layout == CoeffLayout::Shared { self.data.len() / self.rule.n_coeffs() } else { 0 }
+    }
+
+    /// The per-synapse rule indices of a [`CoeffLayout::Shared`] table (empty otherwise).
+    pub fn index(&self) -> &'a [u16] {
+        self.index
     }
 
     /// Like [`new`](Self::new), but also checks the rule is the one the caller expects.
@@ -224,7 +292,7 @@ impl<'a> RuleTable<'a> {
             return self.data.range(0, 0);
         }
         match self.layout {
-            CoeffLayout::PerNeuron => self.data.range(0, 0),
+            CoeffLayout::PerNeuron | CoeffLayout::Shared => self.data.range(0, 0),
             CoeffLayout::PerSynapse => {
                 let (start, len) = layer_span(&self.shape, l, self.rule.n_coeffs());
                 // A checked range rather than indexing: the length was checked in `new`, but
@@ -243,6 +311,11 @@ impl<'a> RuleTable<'a> {
                 let pre: usize = self.shape.iter().take(l).sum();
                 let post = pre + self.shape.get(l).copied().unwrap_or(0);
                 LayerCoeffs::PerNeuron { c: self.data, stride: self.shape.n_neurons(), pre, post }
+            }
+            CoeffLayout::Shared => {
+                let (start, len) = layer_span(&self.shape, l, 1);
+                let index = self.index.get(start..start + len).unwrap_or(&[]);
+                LayerCoeffs::Shared { c: self.data, n_rules: self.n_rules(), index }
             }
         }
     }

@@ -337,3 +337,89 @@ fn bad_window_input_is_an_error() {
     let t2 = RuleTable::new(rule, [3, 6, 2], &c2).unwrap();
     assert!(n.step_windowed(&t2, &[0.1, 0.2, 0.3], &mut win).is_err());
 }
+
+/// The per-synapse table a shared table stands for: synapse s takes rule `index[s]`.
+fn expand_shared(rule: RuleKind, sizes: &[usize], rules: &[f32], index: &[u16]) -> Vec<f32> {
+    let (n, k) = (rule.n_coeffs(), rules.len() / rule.n_coeffs());
+    let mut out = Vec::new();
+    let mut at = 0;
+    for l in 0..sizes.len() - 1 {
+        let plane = sizes[l] * sizes[l + 1];
+        for c in 0..n {
+            for s in 0..plane {
+                out.push(rules[c * k + usize::from(index[at + s])]);
+            }
+        }
+        at += plane;
+    }
+    out
+}
+
+/// A network on a shared table computes, bit for bit, what it computes on the expanded
+/// per-synapse table, per step and with the attractor window.
+#[test]
+fn shared_rules_equal_their_expanded_per_synapse_table() {
+    for (s, sizes) in SHAPES.iter().enumerate() {
+        for rule in RuleKind::ALL {
+            let mut rng = Xs(1300 + 10 * s as u64 + u64::from(rule.code()));
+            let k = 1 + (s * 5 + usize::from(rule.code())) % 40;
+            let rules = rng.vec(rule.n_coeffs() * k, 0.4);
+            let index: Vec<u16> = (0..n_synapses(sizes))
+                .map(|_| ((rng.f() + 1.0) * 0.5 * k as f32) as u16 % k as u16)
+                .collect();
+            let expanded = expand_shared(rule, sizes, &rules, &index);
+            let shared = RuleTable::shared(rule, *sizes, Coefficients::F32(&rules), &index).unwrap();
+            assert_eq!(shared.n_rules(), k);
+            let per_synapse = RuleTable::new(rule, *sizes, &expanded).unwrap();
+            let w0 = rng.vec(n_synapses(sizes), 0.1);
+            let obs: Vec<Vec<f32>> = (0..12).map(|_| rng.vec(sizes[0], 2.5)).collect();
+            let shape = Shape::new(sizes).unwrap();
+            for p in [Plasticity::PAPER, Plasticity::ATTRACTOR] {
+                for config in configs() {
+                    for kernel in kernels() {
+                        let config = Config { kernel, ..config };
+                        let (mut a, mut b) = (net(sizes, config), net(sizes, config));
+                        a.set_weights(&w0).unwrap();
+                        b.set_weights(&w0).unwrap();
+                        let mut wa = HeapWindow::for_shape(p, &shape).unwrap();
+                        let mut wb = HeapWindow::for_shape(p, &shape).unwrap();
+                        for (t, o) in obs.iter().enumerate() {
+                            let ya = bits(a.step_windowed(&shared, o, &mut wa).unwrap());
+                            let yb = bits(b.step_windowed(&per_synapse, o, &mut wb).unwrap());
+                            assert_eq!(ya, yb, "{sizes:?} {rule} {kernel:?} {p:?} step {t}");
+                        }
+                        assert_eq!(
+                            bits(a.weights()),
+                            bits(b.weights()),
+                            "{sizes:?} {rule} {kernel:?} weights"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn shared_table_checks() {
+    let sizes = [3, 4, 2];
+    let rule = RuleKind::ABCD;
+    let rules = vec![0.1; 4 * 3];
+    let mut index = vec![0u16; 20];
+    assert!(RuleTable::shared(rule, sizes, Coefficients::F32(&rules), &index).is_ok());
+    index[19] = 3;
+    assert!(
+        RuleTable::shared(rule, sizes, Coefficients::F32(&rules), &index).is_err(),
+        "index past the table"
+    );
+    assert!(RuleTable::shared(rule, sizes, Coefficients::F32(&rules), &index[..19]).is_err(), "short index");
+    assert!(
+        RuleTable::shared(rule, sizes, Coefficients::F32(&rules[..11]), &[0; 20]).is_err(),
+        "partial rule"
+    );
+    assert!(RuleTable::shared(rule, sizes, Coefficients::F32(&[]), &[0; 20]).is_err(), "no rule");
+    assert!(
+        RuleTable::with_layout(rule, CoeffLayout::Shared, sizes, Coefficients::F32(&rules)).is_err(),
+        "a shared table needs its index"
+    );
+}

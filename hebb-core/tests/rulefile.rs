@@ -363,7 +363,7 @@ fn encoded_with(h: Header<'_>, extras: rulefile::Extras) -> (Vec<u32>, usize) {
     let len = rulefile::encoded_len_with(&h, &extras).unwrap();
     let mut words = vec![0u32; len.div_ceil(4)];
     let buf: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
-    assert_eq!(rulefile::encode_with(&h, &extras, &coeffs, &[], &[], buf).unwrap(), len);
+    assert_eq!(rulefile::encode_with(&h, &extras, &coeffs, &[], &[], &[], buf).unwrap(), len);
     (words, len)
 }
 
@@ -409,13 +409,22 @@ fn extras_and_per_neuron_layout_roundtrip() {
     assert!(rulefile::encoded_len_with(&wrong, &extras).is_ok());
     let mut buf = vec![0u8; 1 << 20];
     assert!(
-        rulefile::encode_with(&wrong, &extras, &test_coefficients(wrong.n_coefficients), &[], &[], &mut buf)
-            .is_err()
+        rulefile::encode_with(
+            &wrong,
+            &extras,
+            &test_coefficients(wrong.n_coefficients),
+            &[],
+            &[],
+            &[],
+            &mut buf
+        )
+        .is_err()
     );
     // So is an update interval of zero.
     let zero = rulefile::Extras { plasticity: Plasticity { every: 0, window: 3 } };
     assert!(
-        rulefile::encode_with(&h, &zero, &test_coefficients(h.n_coefficients), &[], &[], &mut buf).is_err()
+        rulefile::encode_with(&h, &zero, &test_coefficients(h.n_coefficients), &[], &[], &[], &mut buf)
+            .is_err()
     );
 }
 
@@ -441,4 +450,72 @@ fn corrupt_extras_are_errors() {
     junk[8 + hlen] = 7;
     fix_crc(&mut junk);
     assert!(matches!(RuleFile::parse(&junk), Err(Error::InvalidField(_))));
+}
+
+/// Shared rules: the index travels after the coefficients, the CNN and initial weights after
+/// it; a file whose index names a rule past its table is refused.
+#[test]
+fn shared_rules_roundtrip_and_bad_index() {
+    use hebb_core::CoeffLayout;
+    let shape = Shape::new(&[5, 7, 3]).unwrap();
+    let rule = RuleKind::ABCDLr;
+    let k = 6usize;
+    let h = Header {
+        layout: CoeffLayout::Shared.code(),
+        sizes: shape,
+        n_coefficients: (rule.n_coeffs() * k) as u32,
+        n_init_weights: shape.n_synapses() as u32,
+        init: 2,
+        ..header(0)
+    };
+    let coeffs = test_coefficients(h.n_coefficients);
+    let index: Vec<u16> = (0..shape.n_synapses()).map(|i| (i * 7 % k) as u16).collect();
+    let init: Vec<f32> = (0..shape.n_synapses()).map(|i| i as f32 * -0.5).collect();
+    let extras = rulefile::Extras::default();
+    let len = rulefile::encoded_len_with(&h, &extras).unwrap();
+    let mut words = vec![0u32; len.div_ceil(4)];
+    let buf: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
+    assert_eq!(rulefile::encode_with(&h, &extras, &coeffs, &index, &[], &init, buf).unwrap(), len);
+    let bytes = bytemuck::cast_slice::<u32, u8>(&words)[..len].to_vec();
+    let f = RuleFile::parse(&bytes).unwrap();
+    assert_eq!(f.shared_index().unwrap(), &index[..]);
+    assert_eq!(f.init_weights().unwrap(), &init[..]);
+    let t = f.table().unwrap();
+    assert_eq!((t.layout(), t.n_rules()), (CoeffLayout::Shared, k));
+    assert_eq!(t.index(), &index[..]);
+
+    // Writing refuses an index past the table, one of the wrong length, or one for another layout.
+    let mut out = vec![0u8; len];
+    let mut bad = index.clone();
+    bad[3] = k as u16;
+    assert!(rulefile::encode_with(&h, &extras, &coeffs, &bad, &[], &init, &mut out).is_err());
+    assert!(rulefile::encode_with(&h, &extras, &coeffs, &index[1..], &[], &init, &mut out).is_err());
+    let plain = header(0);
+    let pc = test_coefficients(plain.n_coefficients);
+    let mut big = vec![0u8; rulefile::encoded_len(&plain).unwrap()];
+    assert!(rulefile::encode_with(&plain, &extras, &pc, &index, &[], &[], &mut big).is_err());
+
+    // Reading refuses a file whose index names rule k (patched in, CRC recomputed).
+    let hlen = u16::from_le_bytes([bytes[6], bytes[7]]) as usize;
+    let at = (8 + hlen).div_ceil(4) * 4 + 4 * h.n_coefficients as usize;
+    assert_eq!(u16::from_le_bytes([bytes[at], bytes[at + 1]]), index[0]);
+    let mut corrupt = bytes.clone();
+    corrupt[at..at + 2].copy_from_slice(&(k as u16).to_le_bytes());
+    fix_crc(&mut corrupt);
+    assert!(matches!(RuleFile::parse(&corrupt), Err(Error::InvalidField(_))));
+    // A shared table of a partial rule is refused.
+    let odd = Header { n_coefficients: (rule.n_coeffs() * k + 1) as u32, ..h };
+    assert!(rulefile::encoded_len_with(&odd, &extras).is_ok());
+    assert!(
+        rulefile::encode_with(
+            &odd,
+            &extras,
+            &test_coefficients(odd.n_coefficients),
+            &index,
+            &[],
+            &init,
+            &mut out
+        )
+        .is_err()
+    );
 }

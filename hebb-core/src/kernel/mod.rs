@@ -212,6 +212,16 @@ pub(crate) enum LayerCoeffs<'a> {
         /// First postsynaptic neuron of the layer.
         post: usize,
     },
+    /// Shared rules ([`CoeffLayout::Shared`](crate::table::CoeffLayout::Shared)): planes
+    /// `[n_coeffs][n_rules]`, and this layer's rule index per synapse (`[n_out][n_in]`).
+    Shared {
+        /// The rules.
+        c: Coefficients<'a>,
+        /// Rules in the table (the length of a plane).
+        n_rules: usize,
+        /// The layer's per-synapse rule indices.
+        index: &'a [u16],
+    },
 }
 
 /// Synapses whose per-neuron coefficients are expanded at a time (a multiple of the lane
@@ -272,6 +282,28 @@ pub(crate) fn layer_update(
                 }
             }
         }
+        LayerCoeffs::Shared { c, n_rules, index } => {
+            if index.len() != w.len() || c.len() != n * n_rules {
+                return false;
+            }
+            let mut scratch = [0.0f32; RuleKind::MAX_COEFFS * SPAN];
+            for ((row, ix), &y) in w.chunks_exact_mut(n_in).zip(index.chunks_exact(n_in)).zip(post) {
+                for (rs, (ps, is)) in row.chunks_mut(SPAN).zip(pre.chunks(SPAN).zip(ix.chunks(SPAN))) {
+                    for k in 0..n {
+                        let Some(dst) = scratch.get_mut(k * SPAN..k * SPAN + rs.len()) else { return false };
+                        let ok = match c {
+                            Coefficients::F32(c) => gather(dst, c, k * n_rules, is),
+                            Coefficients::F16(c) => gather(dst, c, k * n_rules, is),
+                        };
+                        if !ok {
+                            return false;
+                        }
+                    }
+                    let sc = Coefficients::F32(&scratch);
+                    span_update(kernel, rule, normalize, rs, sc, SPAN, ps, y, &mut wmax);
+                }
+            }
+        }
     }
     if normalize {
         // SAFETY: `w` is writable for its length.
@@ -288,6 +320,17 @@ fn expand<T: scalar::Coef>(dst: &mut [f32], c: &[T], pre: usize, post: usize) ->
     let q = q.widen();
     for (d, p) in dst.iter_mut().zip(p) {
         *d = (p.widen() + q) * 0.5;
+    }
+    true
+}
+
+/// `dst[t] = c[base + index[t]]`: shared rules gathered for their synapses. `false` if an
+/// index is out of range.
+#[inline(always)]
+fn gather<T: scalar::Coef>(dst: &mut [f32], c: &[T], base: usize, index: &[u16]) -> bool {
+    for (d, &i) in dst.iter_mut().zip(index) {
+        let Some(v) = c.get(base + usize::from(i)) else { return false };
+        *d = v.widen();
     }
     true
 }
