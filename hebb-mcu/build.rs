@@ -79,6 +79,13 @@ fn main() {
         fail(format!("memory/{map}: no FLASH or RAM region with a LENGTH"))
     };
     write_if_changed(&out.join("memory.x"), memory_x.as_bytes());
+    if std::env::var_os("CARGO_FEATURE_DEFMT").is_some() {
+        if std::env::var_os("CARGO_FEATURE_BOARD_QEMU").is_some() {
+            fail("the defmt feature logs over RTT through a debug probe: real boards only (QEMU has none)".into());
+        }
+        // defmt's linker script, for its log strings.
+        println!("cargo:rustc-link-arg=-Tdefmt.x");
+    }
     println!("cargo:rustc-link-search={}", out.display());
 
     let rule = match std::env::var_os("HEBB_RULE") {

@@ -130,6 +130,12 @@ struct HilArgs {
     /// A prebuilt firmware ELF (it must hold the same rule); default: build hebb-mcu with it.
     #[arg(long)]
     firmware: Option<PathBuf>,
+    /// Drive a real board on this serial port (e.g. /dev/ttyACM0), flashed with the same rule, instead of QEMU.
+    #[arg(long)]
+    serial: Option<PathBuf>,
+    /// Baud rate of `--serial` (8N1, no flow control).
+    #[arg(long, default_value_t = 115_200)]
+    baud: u32,
 }
 
 /// `--help` text ending in the built-in default (what plain `hebb train` uses; a `--preset`
@@ -715,15 +721,19 @@ fn hil(a: HilArgs) -> Result<()> {
     let rule = a.rule.clone().unwrap_or_else(|| hil::mcu_dir().join("rules/ant.hebb"));
     let bytes = std::fs::read(&rule).map_err(|e| Error::io(&rule, e))?;
     hil::check_rule(&bytes).map_err(|e| Error::Corrupt { path: rule.clone(), msg: e.to_string() })?;
-    let elf = match &a.firmware {
-        Some(p) => p.clone(),
-        None => {
+    let elf = match (&a.firmware, &a.serial) {
+        (_, Some(_)) => PathBuf::new(),
+        (Some(p), None) => p.clone(),
+        (None, None) => {
             eprintln!("building the firmware with {} …", rule.display());
             hil::build_firmware(&rule)?
         }
     };
-    let (mut mcu, ready) = hil::Mcu::boot(&elf)?;
-    if !matches!(ready, hebb_train::hil::Reply::Ready { rule_status: 0, .. }) {
+    let (mut mcu, ready) = match &a.serial {
+        Some(port) => hil::Mcu::open_serial(port, a.baud)?,
+        None => hil::Mcu::boot(&elf)?,
+    };
+    if !matches!(ready, hil::Reply::Ready { rule_status: 0, .. } | hil::Reply::Timing(_)) {
         return Err(Error::Config(format!("the firmware did not load its rule: {ready:?}")));
     }
     let weight_seed = hebb_train::es::derive_seed(a.seed, &[0x1417]);
