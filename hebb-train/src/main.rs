@@ -746,11 +746,12 @@ fn hil(a: HilArgs) -> Result<()> {
     let dist = |e: &hil::HilEpisode| e.x.last().copied().unwrap_or(0.0) - e.x.first().copied().unwrap_or(0.0);
     println!("{} {} seed {}, rule {}", a.env, a.morphology, a.seed, rule.display());
     println!(
-        "  firmware in the loop: {} steps, return {:.2}, x moved {:+.4} m ({:.0} steps/s over the emulated UART)",
+        "  firmware in the loop: {} steps, return {:.2}, x moved {:+.4} m ({:.0} steps/s over the {})",
         h.steps,
         h.ret,
         dist(&h),
-        h.steps as f64 / hil_s
+        h.steps as f64 / hil_s,
+        if a.serial.is_some() { "serial port" } else { "emulated UART" }
     );
     println!("  desktop only:         {} steps, return {:.2}, x moved {:+.4} m", d.steps, d.ret, dist(&d));
     let bits = |e: &hil::HilEpisode| e.actions.iter().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
