@@ -74,14 +74,18 @@ fn main() {
     // budget of the fit check below.
     let memory_x = std::fs::read_to_string(manifest.join("memory").join(map))
         .unwrap_or_else(|e| fail(format!("cannot read memory/{map}: {e}")));
-    let (Some(flash_bytes), Some(ram_bytes)) = (region_length(&memory_x, "FLASH"), region_length(&memory_x, "RAM"))
+    let (Some(flash_bytes), Some(ram_bytes)) =
+        (region_length(&memory_x, "FLASH"), region_length(&memory_x, "RAM"))
     else {
         fail(format!("memory/{map}: no FLASH or RAM region with a LENGTH"))
     };
     write_if_changed(&out.join("memory.x"), memory_x.as_bytes());
     if std::env::var_os("CARGO_FEATURE_DEFMT").is_some() {
         if std::env::var_os("CARGO_FEATURE_BOARD_QEMU").is_some() {
-            fail("the defmt feature logs over RTT through a debug probe: real boards only (QEMU has none)".into());
+            fail(
+                "the defmt feature logs over RTT through a debug probe: real boards only (QEMU has none)"
+                    .into(),
+            );
         }
         // defmt's linker script, for its log strings.
         println!("cargo:rustc-link-arg=-Tdefmt.x");

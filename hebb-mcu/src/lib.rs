@@ -54,12 +54,25 @@ pub fn network(config: Config) -> Option<&'static mut Net> {
     if NET_TAKEN.swap(true, Ordering::AcqRel) {
         return None;
     }
-    let config = if cfg!(feature = "portable-kernel") { Config { kernel: Kernel::Portable, ..config } } else { config };
+    let config = if cfg!(feature = "portable-kernel") {
+        Config { kernel: Kernel::Portable, ..config }
+    } else {
+        config
+    };
+    let net_ptr = &raw mut NET;
     // SAFETY: the pointer is valid and aligned (a static), and the flag above hands it out at
     // most once, so this is the only reference to NET for the life of the program.
-    let slot = unsafe { &mut *(&raw mut NET) };
+    let slot = unsafe { &mut *net_ptr };
     // Cannot fail: build.rs sized `Net` for `SIZES`.
     Net::init_in_place(slot, SIZES, config).ok()
+}
+
+/// Stops the program: for a board whose set-up failed (peripherals taken twice, a clock
+/// configuration the HAL refused). The core sleeps; a debugger shows where.
+pub fn halt() -> ! {
+    loop {
+        cortex_m::asm::wfi();
+    }
 }
 
 /// Writes all of `bytes` to `w`, giving up on an error or a writer that takes nothing
@@ -83,7 +96,9 @@ pub struct Duplex<R, W> {
     pub tx: W,
 }
 
-impl<R: embedded_io::ErrorType, W: embedded_io::ErrorType<Error = R::Error>> embedded_io::ErrorType for Duplex<R, W> {
+impl<R: embedded_io::ErrorType, W: embedded_io::ErrorType<Error = R::Error>> embedded_io::ErrorType
+    for Duplex<R, W>
+{
     type Error = R::Error;
 }
 

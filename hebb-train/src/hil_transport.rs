@@ -94,7 +94,8 @@ impl Mcu {
         }
         mcu.send_raw(&[0])?;
         let mut buf = [0u8; 16];
-        let n = Request::Timing.encode(&mut buf).map_err(|e| Error::Config(format!("encoding Timing: {e:?}")))?;
+        let n =
+            Request::Timing.encode(&mut buf).map_err(|e| Error::Config(format!("encoding Timing: {e:?}")))?;
         mcu.send_raw(&buf[..n])?;
         // A partial frame in the board's receiver is answered with an error first; skip those.
         let deadline = Instant::now() + REPLY_TIMEOUT;
@@ -169,7 +170,12 @@ fn spawn_reader(
             let n = match rx.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
-                Err(e) if matches!(e.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted
+                    ) =>
+                {
                     continue;
                 }
                 Err(_) => break,
@@ -177,7 +183,11 @@ fn spawn_reader(
             for &b in &buf[..n] {
                 if let Some(frame) = reader.push(b)
                     && tx
-                        .send(frame.and_then(|f| hebb_core::wire::Reply::decode(f, &mut scratch).map(Reply::from)))
+                        .send(
+                            frame.and_then(|f| {
+                                hebb_core::wire::Reply::decode(f, &mut scratch).map(Reply::from)
+                            }),
+                        )
                         .is_err()
                 {
                     return;

@@ -754,6 +754,15 @@ fn hil(a: HilArgs) -> Result<()> {
         if a.serial.is_some() { "serial port" } else { "emulated UART" }
     );
     println!("  desktop only:         {} steps, return {:.2}, x moved {:+.4} m", d.steps, d.ret, dist(&d));
+    if a.serial.is_some()
+        && let Ok(hil::Reply::Timing(t)) = mcu.request(&hebb_core::wire::Request::Timing)
+    {
+        let ticks = "core clock cycles on a real board (DWT), SysTick ticks under QEMU";
+        println!(
+            "  the board's last step: {} ({ticks}); peak stack {} bytes",
+            t.step_ticks, t.stack_peak_bytes
+        );
+    }
     let bits = |e: &hil::HilEpisode| e.actions.iter().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
     if bits(&h) == bits(&d) && h.steps == d.steps {
         println!("  every action identical, bit for bit");

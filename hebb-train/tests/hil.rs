@@ -89,5 +89,8 @@ fn serial_hil_names_a_missing_port() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("/dev/hebb-no-such-port") && stderr.contains("cannot open serial port"), "{stderr}");
+    assert!(
+        stderr.contains("/dev/hebb-no-such-port") && stderr.contains("cannot open serial port"),
+        "{stderr}"
+    );
 }

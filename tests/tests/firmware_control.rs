@@ -30,7 +30,14 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
-fn rule_file(shape: Shape, seed: u64, rule: RuleKind, normalize: bool, output: Activation, encoding: Encoding) -> Vec<u8> {
+fn rule_file(
+    shape: Shape,
+    seed: u64,
+    rule: RuleKind,
+    normalize: bool,
+    output: Activation,
+    encoding: Encoding,
+) -> Vec<u8> {
     let header = Header {
         rule: rule.code(),
         sizes: shape,
@@ -72,7 +79,8 @@ fn control_loop(name: &str, bytes: &[u8]) {
         .filter(|k| k.is_supported())
         .map(|k| {
             let mut net = HeapNetwork::with_shape(shape, Config { kernel: k, ..config }).unwrap();
-            net.reset_weights(WeightInit::Uniform, &mut Xoshiro256PlusPlus::seed_from_u64(WEIGHT_SEED)).unwrap();
+            net.reset_weights(WeightInit::Uniform, &mut Xoshiro256PlusPlus::seed_from_u64(WEIGHT_SEED))
+                .unwrap();
             (k, net)
         })
         .collect();
@@ -86,11 +94,17 @@ fn control_loop(name: &str, bytes: &[u8]) {
         if t > 0 {
             reply = mcu.recv("control step").unwrap_or_else(|e| panic!("{e}"));
         }
-        let Reply::Action(got) = &reply else { panic!("control step {t}: expected an action, got {reply:?}") };
+        let Reply::Action(got) = &reply else {
+            panic!("control step {t}: expected an action, got {reply:?}")
+        };
         signal::observation(t, &mut obs);
         for (kernel, net) in &mut nets {
             let want = net.step(&table, &obs).unwrap();
-            assert_eq!(bits(got), bits(want), "control step {t}: firmware {got:?} differs from desktop {kernel:?} {want:?}");
+            assert_eq!(
+                bits(got),
+                bits(want),
+                "control step {t}: firmware {got:?} differs from desktop {kernel:?} {want:?}"
+            );
         }
         moved += got.iter().map(|a| f64::from(a.abs())).sum::<f64>();
     }

@@ -36,7 +36,7 @@ impl Robot for Emulated {
 #[entry]
 fn main() -> ! {
     hebb_mcu::stack::paint();
-    let Some(board) = qemu::init() else { loop {} };
+    let Some(board) = qemu::init() else { hebb_mcu::halt() };
     let mut robot = Emulated { uart: board.uart };
     hebb_mcu::write_all(&mut robot.uart, &[0]);
     let cfg = ControlConfig { core_hz: CORE_HZ, rate_hz: RATE_HZ, weight_seed: WEIGHT_SEED };

@@ -11,7 +11,7 @@ use hebb_mcu::timing::SysTickClock;
 #[entry]
 fn main() -> ! {
     hebb_mcu::stack::paint();
-    let Some(mut board) = qemu::init() else { loop {} };
+    let Some(mut board) = qemu::init() else { hebb_mcu::halt() };
     let clock = SysTickClock::start(board.syst);
     hebb_mcu::server::run(&mut board.uart, clock)
 }

@@ -47,7 +47,12 @@ impl Robot for Discovery {
         if t.is_multiple_of(REPORT_EVERY) {
             send(&mut self.uart, &Reply::Action(Floats::new(action)));
             #[cfg(feature = "defmt")]
-            defmt::info!("step {}: {} cycles, {} overruns", t, self.cycles, control::OVERRUNS.load(core::sync::atomic::Ordering::Relaxed));
+            defmt::info!(
+                "step {}: {} cycles, {} overruns",
+                t,
+                self.cycles,
+                control::OVERRUNS.load(core::sync::atomic::Ordering::Relaxed)
+            );
         }
     }
     fn fault(&mut self, t: u32) {
@@ -63,7 +68,7 @@ impl Robot for Discovery {
 #[entry]
 fn main() -> ! {
     hebb_mcu::stack::paint();
-    let Some(mut board) = stm32f4::init() else { loop {} };
+    let Some(mut board) = stm32f4::init() else { hebb_mcu::halt() };
     let clock = DwtClock::start(&mut board.dcb, board.dwt);
     let mut robot = Discovery { uart: board.uart, pwm: board.pwm, clock, t0: 0, cycles: 0 };
     let cfg = ControlConfig { core_hz: CORE_HZ, rate_hz: RATE_HZ, weight_seed: WEIGHT_SEED };

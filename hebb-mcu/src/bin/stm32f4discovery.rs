@@ -11,7 +11,7 @@ use hebb_mcu::timing::DwtClock;
 #[entry]
 fn main() -> ! {
     hebb_mcu::stack::paint();
-    let Some(mut board) = stm32f4::init() else { loop {} };
+    let Some(mut board) = stm32f4::init() else { hebb_mcu::halt() };
     let clock = DwtClock::start(&mut board.dcb, board.dwt);
     hebb_mcu::server::run(&mut board.uart, clock)
 }

@@ -47,9 +47,8 @@ pub struct Board {
 pub fn init() -> Option<Board> {
     let dp = pac::Peripherals::take()?;
     let cp = cortex_m::Peripherals::take()?;
-    let mut rcc = dp.RCC.freeze(
-        Config::hse(HSE_HZ.Hz()).sysclk(CORE_HZ.Hz()).pclk1(42.MHz()).pclk2(84.MHz()),
-    );
+    let mut rcc =
+        dp.RCC.freeze(Config::hse(HSE_HZ.Hz()).sysclk(CORE_HZ.Hz()).pclk1(42.MHz()).pclk2(84.MHz()));
     let gpioa = dp.GPIOA.split(&mut rcc);
     let gpiod = dp.GPIOD.split(&mut rcc);
     let serial = dp.USART2.serial((gpioa.pa2, gpioa.pa3), BAUD.bps(), &mut rcc).ok()?;
@@ -87,7 +86,8 @@ impl embedded_io::Read for Uart {
 impl embedded_io::Write for Uart {
     fn write(&mut self, bytes: &[u8]) -> Result<usize, Self::Error> {
         for &b in bytes {
-            stm32f4xx_hal::block!(self.0.write(b)).map_err(|_: stm32f4xx_hal::serial::Error| embedded_io::ErrorKind::Other)?;
+            stm32f4xx_hal::block!(self.0.write(b))
+                .map_err(|_: stm32f4xx_hal::serial::Error| embedded_io::ErrorKind::Other)?;
         }
         Ok(bytes.len())
     }
@@ -95,4 +95,3 @@ impl embedded_io::Write for Uart {
         stm32f4xx_hal::block!(self.0.flush()).map_err(|_| embedded_io::ErrorKind::Other)
     }
 }
-
