@@ -218,3 +218,96 @@ impl Write for SerialWriter {
         self.0.flush()
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::fs::File;
+    use std::os::fd::FromRawFd;
+
+    use hebb_core::wire::{Floats, Reply as W, Timing};
+
+    use super::*;
+
+    /// A pseudo-terminal pair: the master as a file, the slave's path (a tty, like a board's
+    /// `/dev/ttyACM0`) and the slave's own descriptor, kept open for the pair's life.
+    fn openpty() -> (File, String, File) {
+        let (mut master, mut slave) = (0, 0);
+        let mut name = [0 as libc::c_char; 128];
+        // SAFETY: valid out-pointers; `name` is larger than any pty path; no termios/winsize.
+        let rc = unsafe {
+            libc::openpty(&mut master, &mut slave, name.as_mut_ptr(), std::ptr::null(), std::ptr::null())
+        };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: `name` was NUL-terminated by openpty.
+        let path = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) }.to_string_lossy().into_owned();
+        // SAFETY: openpty returned two fresh descriptors that nothing else owns.
+        unsafe { (File::from_raw_fd(master), path, File::from_raw_fd(slave)) }
+    }
+
+    /// A stand-in board on the master side: answers `Timing`, `Reset` and `Step` (the action is
+    /// the observation's first two values doubled), and answers the first request with an
+    /// error frame first, as a board does for a partial frame left in its receiver.
+    fn fake_board(mut port: File) {
+        let mut out = port.try_clone().unwrap();
+        let mut reader = FrameReader::<512>::new();
+        let mut scratch = [0u8; 512];
+        let mut buf = [0u8; 512];
+        let mut first = true;
+        let mut send = |r: &W<'_>| {
+            let n = r.encode(&mut buf).unwrap();
+            out.write_all(&buf[..n]).unwrap();
+        };
+        let mut byte = [0u8; 1];
+        while port.read(&mut byte).is_ok_and(|n| n == 1) {
+            let Some(Ok(frame)) = reader.push(byte[0]) else { continue };
+            let frame = frame.to_vec();
+            if std::mem::take(&mut first) {
+                send(&W::Error { code: ErrorCode::Cobs, detail: 0 });
+            }
+            match Request::decode(&frame, &mut scratch) {
+                Ok(Request::Timing) => send(&W::Timing(Timing {
+                    step_ticks: 11,
+                    calib_ticks: 22,
+                    calib_instructions: 33,
+                    stack_peak_bytes: 44,
+                })),
+                Ok(Request::Reset { seed }) => send(&W::ResetDone { seed }),
+                Ok(Request::Step { obs }) => {
+                    let a: Vec<f32> = obs.iter().take(2).map(|x| 2.0 * x).collect();
+                    send(&W::Action(Floats::new(&a)));
+                }
+                Err(code) => send(&W::Error { code, detail: 0 }),
+            }
+        }
+    }
+
+    /// The serial transport over a pty pair: contact by `Timing` (skipping the error frame a
+    /// partial frame gets), then requests and replies, as with a real board.
+    #[test]
+    fn serial_link_over_a_pty() {
+        let (master, path, _slave) = openpty();
+        std::thread::spawn(move || fake_board(master));
+        let (mut mcu, contact) = Mcu::open_serial(Path::new(&path), 115_200).unwrap();
+        assert_eq!(
+            contact,
+            Reply::Timing(Timing {
+                step_ticks: 11,
+                calib_ticks: 22,
+                calib_instructions: 33,
+                stack_peak_bytes: 44
+            })
+        );
+        assert_eq!(mcu.request(&Request::Reset { seed: 9 }).unwrap(), Reply::ResetDone { seed: 9 });
+        let obs = [1.5f32, -0.25, 7.0];
+        assert_eq!(
+            mcu.request(&Request::Step { obs: Floats::new(&obs) }).unwrap(),
+            Reply::Action(vec![3.0, -0.5])
+        );
+    }
+
+    #[test]
+    fn missing_serial_port_is_a_clear_error() {
+        let e = Mcu::open_serial(Path::new("/dev/hebb-no-such-tty"), 9600).err().unwrap().to_string();
+        assert!(e.contains("cannot open serial port /dev/hebb-no-such-tty at 9600 baud"), "{e}");
+    }
+}
