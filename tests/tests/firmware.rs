@@ -5,7 +5,8 @@
 //! observations — for the quadruped's 28-128-64-8, CartPole's 4-128-64-2 and a four-layer
 //! 4-32-16-8-2 network (the firmware's network type is generated from the rule file).
 //! Corrupted, oversized and non-finite requests must each get an error reply and leave the
-//! loop running with the network unchanged.
+//! loop running with the network unchanged. The build-time fit check is tested against the
+//! emulated board's and the real boards' memory maps (`hebb-mcu/memory/*.x`).
 //!
 //! Needs `qemu-system-arm` and the `thumbv7em-none-eabihf` target; the test installs them
 //! where it can, and otherwise skips loudly saying how (see `firmware_tools`; CI sets
