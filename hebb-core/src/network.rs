@@ -38,9 +38,12 @@ pub struct Config {
 }
 
 impl Config {
-    /// The quadruped's network: `tanh` output, no normalisation.
+    /// The quadruped's network: `tanh` output, no normalisation. On [`Kernel::Portable`] (a
+    /// `const` cannot detect the CPU): call [`Config::with_best_kernel`] for the fastest kernel
+    /// — AVX2 on x86_64, [`Kernel::Vfp`] on a Cortex-M4F (≈ 2.3× faster there), same bits.
     pub const ANT: Config = Config { output: Activation::Tanh, normalize: false, kernel: Kernel::Portable };
-    /// The car's Hebbian head: raw output, per-layer normalisation.
+    /// The car's Hebbian head: raw output, per-layer normalisation. On [`Kernel::Portable`], as
+    /// [`Config::ANT`].
     pub const CAR: Config =
         Config { output: Activation::Identity, normalize: true, kernel: Kernel::Portable };
 

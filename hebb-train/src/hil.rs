@@ -1,26 +1,20 @@
 //! Hardware in the loop: the desktop quadruped simulation with its controller inside the
 //! `hebb-mcu` firmware, booted in QEMU (`netduinoplus2`) and connected through the emulated
-//! UART (QEMU's serial on the child's stdin/stdout), speaking the wire protocol of
+//! UART (QEMU's serial on the child's stdin/stdout) — or flashed on a real board behind a serial
+//! port (`hebb hil --serial`, [`crate::hil_transport`]) — speaking the wire protocol of
 //! [`hebb_core::wire`]. The firmware runs the same `hebb-core` step as the desktop, so the
 //! robot must walk exactly as far as in the desktop-only run with the same seed.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::process::Command;
 
 use hebb_core::rulefile::RuleFile;
-use hebb_core::wire::{ErrorCode, Floats, FrameReader, Request, Timing};
+use hebb_core::wire::{ErrorCode, Floats, Request, Timing};
 
 /// Observation length of the quadruped `hebb hil` drives.
 pub const OBS_LEN: usize = 28;
 /// Action length of the quadruped.
 pub const ACTION_LEN: usize = 8;
-/// The largest observation or action the host side of the link handles (the firmware's own
-/// limit is its network's, generated from the rule file).
-const MAX_FLOATS: usize = 4096;
-const MAX_ENCODED: usize = hebb_core::wire::max_encoded(MAX_FLOATS);
 
 /// A reply from the firmware, owned (the wire's [`hebb_core::wire::Reply`] borrows its
 /// decoding buffer).
@@ -67,23 +61,28 @@ impl From<hebb_core::wire::Reply<'_>> for Reply {
 use crate::env::{Action, Env};
 use crate::error::{Error, Result};
 
-/// How long to wait for any reply before declaring the firmware dead.
-pub const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+pub use crate::hil_transport::{Mcu, REPLY_TIMEOUT};
 
 /// The workspace's `hebb-mcu` directory (as built from source).
 pub fn mcu_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../hebb-mcu")
 }
 
-/// Builds the firmware with `rule` flashed in (`cargo build --release` in `hebb-mcu` with
-/// `HEBB_RULE`), and returns the ELF's path. Cargo features of the firmware can be passed in
-/// `HEBB_MCU_FEATURES` (e.g. `portable-kernel`, to measure the plain-Rust kernel).
+/// Builds the emulated board's wire-protocol server with `rule` flashed in (see
+/// [`build_program`]) and returns the ELF's path.
 pub fn build_firmware(rule: &Path) -> Result<PathBuf> {
+    build_program(rule, "qemu-netduinoplus2")
+}
+
+/// Builds the firmware program `bin` (`cargo build --release --bin BIN` in `hebb-mcu` with
+/// `HEBB_RULE`) and returns the ELF's path. Cargo features of the firmware can be passed in
+/// `HEBB_MCU_FEATURES` (e.g. `portable-kernel`, to measure the plain-Rust kernel).
+pub fn build_program(rule: &Path, bin: &str) -> Result<PathBuf> {
     let mcu = mcu_dir();
     let rule = std::fs::canonicalize(rule).map_err(|e| Error::io(rule, e))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(&mcu).args(["build", "--release", "--quiet"]).env("HEBB_RULE", &rule);
+    cmd.current_dir(&mcu).args(["build", "--release", "--quiet", "--bin", bin]).env("HEBB_RULE", &rule);
     if let Some(f) = std::env::var_os("HEBB_MCU_FEATURES").filter(|f| !f.is_empty()) {
         cmd.arg("--features").arg(f);
     }
@@ -95,105 +94,13 @@ pub fn build_firmware(rule: &Path) -> Result<PathBuf> {
     let out = cmd.output().map_err(|e| Error::Config(format!("cannot run cargo to build hebb-mcu: {e}")))?;
     if !out.status.success() {
         return Err(Error::Config(format!(
-            "building the firmware (cd {} && HEBB_RULE={} cargo build --release) failed:\n{}",
+            "building the firmware (cd {} && HEBB_RULE={} cargo build --release --bin {bin}) failed:\n{}",
             mcu.display(),
             rule.display(),
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    Ok(mcu.join("target/thumbv7em-none-eabihf/release/hebb-mcu"))
-}
-
-/// The firmware running in QEMU, with a thread decoding its replies.
-pub struct Mcu {
-    child: Child,
-    stdin: ChildStdin,
-    replies: Receiver<std::result::Result<Reply, ErrorCode>>,
-}
-
-impl Mcu {
-    /// Boots `elf` in `qemu-system-arm -machine netduinoplus2` with `-icount shift=0` (so the
-    /// firmware's SysTick counts instructions) and waits for its `Ready` frame.
-    pub fn boot(elf: &Path) -> Result<(Mcu, Reply)> {
-        let mut child = Command::new("qemu-system-arm")
-            .args(["-machine", "netduinoplus2", "-display", "none", "-monitor", "none", "-serial", "stdio"])
-            .args(["-icount", "shift=0", "-kernel"])
-            .arg(elf)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| {
-                Error::Config(format!(
-                    "cannot start qemu-system-arm ({e}); install it with: apt-get install -y qemu-system-arm"
-                ))
-            })?;
-        let stdin = child.stdin.take().ok_or_else(|| Error::Config("no stdin to QEMU".into()))?;
-        let mut stdout = child.stdout.take().ok_or_else(|| Error::Config("no stdout from QEMU".into()))?;
-        let (tx, replies) = channel();
-        std::thread::spawn(move || {
-            let mut reader = Box::new(FrameReader::<{ 4 * MAX_ENCODED }>::new());
-            let mut scratch = vec![0u8; hebb_core::wire::max_raw(MAX_FLOATS)];
-            let mut buf = [0u8; 256];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                for &b in &buf[..n] {
-                    if let Some(frame) = reader.push(b)
-                        && tx
-                            .send(frame.and_then(|f| {
-                                hebb_core::wire::Reply::decode(f, &mut scratch).map(Reply::from)
-                            }))
-                            .is_err()
-                    {
-                        return;
-                    }
-                }
-            }
-        });
-        let mut mcu = Mcu { child, stdin, replies };
-        let ready = mcu.recv("boot")?;
-        Ok((mcu, ready))
-    }
-
-    /// The next reply.
-    pub fn recv(&mut self, what: &str) -> Result<Reply> {
-        match self.replies.recv_timeout(REPLY_TIMEOUT) {
-            Ok(Ok(r)) => Ok(r),
-            Ok(Err(e)) => Err(Error::Config(format!("{what}: undecodable reply from the firmware: {e:?}"))),
-            Err(RecvTimeoutError::Timeout) => {
-                Err(Error::Config(format!("{what}: no reply from the firmware in {REPLY_TIMEOUT:?}")))
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                let status = self.child.try_wait().ok().flatten();
-                Err(Error::Config(format!("{what}: QEMU closed the serial port (exit status {status:?})")))
-            }
-        }
-    }
-
-    /// Sends raw bytes on the UART.
-    pub fn send_raw(&mut self, bytes: &[u8]) -> Result<()> {
-        self.stdin
-            .write_all(bytes)
-            .and_then(|()| self.stdin.flush())
-            .map_err(|e| Error::Config(format!("writing to QEMU's serial port: {e}")))
-    }
-
-    /// Sends a request and waits for its reply.
-    pub fn request(&mut self, req: &Request<'_>) -> Result<Reply> {
-        let mut buf = vec![0u8; MAX_ENCODED];
-        let n = req.encode(&mut buf).map_err(|e| Error::Config(format!("encoding {req:?}: {e:?}")))?;
-        self.send_raw(&buf[..n])?;
-        self.recv("request")
-    }
-}
-
-impl Drop for Mcu {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    Ok(mcu.join("target/thumbv7em-none-eabihf/release").join(bin))
 }
 
 /// One hardware-in-the-loop episode.

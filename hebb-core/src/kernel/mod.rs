@@ -29,7 +29,8 @@ pub(crate) use scalar::One;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
 pub enum Kernel {
-    /// Plain scalar Rust; runs on every target (and is what the firmware runs).
+    /// Plain scalar Rust; runs on every target, the reference the other kernels equal bit for
+    /// bit. The firmware (`hebb-mcu`) runs [`Kernel::Vfp`], ≈ 2.3× faster on a Cortex-M4F.
     #[default]
     Portable = 0,
     /// x86_64 AVX2, bit-identical to [`Kernel::Portable`]. Only selectable where the CPU has
