@@ -16,6 +16,50 @@ pub enum Error {
         /// The registered names.
         known: String,
     },
+    /// A variant (morphology) the environment does not have.
+    #[error("environment `{env}` has no variant `{variant}`")]
+    NoVariant {
+        /// The environment.
+        env: String,
+        /// The variant asked for.
+        variant: String,
+    },
+    /// `paper_fitness` asked of an environment without a fitness protocol of its own.
+    #[error(
+        "environment `{env}` has no fitness protocol of its own (the paper's is defined for the \
+         quadruped and the car); train it with --paper-fitness false (config.json: paper_fitness)"
+    )]
+    NoFitnessProtocol {
+        /// The environment.
+        env: String,
+    },
+    /// A name that is not one of the accepted ones, with its command-line flag and `config.json`
+    /// field.
+    #[error("unknown {what} `{value}` for {flag} (config.json `{field}`): expected {expected}")]
+    BadValue {
+        /// What the value names (`rule`, `weight init`).
+        what: &'static str,
+        /// The command-line flag (`--rule`).
+        flag: &'static str,
+        /// The `config.json` field (`rule`).
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// What is accepted.
+        expected: String,
+    },
+    /// A network of the wrong shape.
+    #[error("{what} holds a {has} network; {needed_by} needs {expected}")]
+    ShapeMismatch {
+        /// What holds the network (a rule file, a checkpoint).
+        what: String,
+        /// Its layer sizes (`28-128-64-8`).
+        has: String,
+        /// The sizes needed.
+        expected: String,
+        /// Who needs them.
+        needed_by: String,
+    },
     /// A bad combination of options.
     #[error("{0}")]
     Config(String),

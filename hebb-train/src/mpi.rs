@@ -33,13 +33,14 @@ use mpi::traits::*;
 use rayon::prelude::*;
 
 use super::{
-    CandidateResult, PopulationEvaluator, Prepared, RunOptions, Summary, evaluate_candidate, pool,
-    prepare_new, prepare_resume, train_prepared,
+    CandidateResult, PopulationEvaluator, Prepared, RunOptions, Summary, evaluate_candidate, prepare_new,
+    prepare_resume, train_prepared,
 };
 use crate::episode::Worker;
 use crate::error::{Error, Result};
 use crate::es::EsState;
 use crate::run::{Checkpoint, RunDir};
+use crate::setup::pool;
 use crate::setup::{Setup, TrainConfig};
 
 /// How the population is shared between ranks.

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use hebb_core::{Kernel, RuleKind, Shape, WeightInit};
 use serde::{Deserialize, Serialize};
 
-use crate::env::{self, Env};
+use crate::env::{Env, EnvFactory, FrontEnd, Task};
 use crate::error::{Error, Result};
 use crate::es::EsConfig;
 use crate::policy::{self, ActionMapping, HIDDEN, PlasticNet, make_net, net_config};
@@ -14,11 +14,13 @@ use crate::policy::{self, ActionMapping, HIDDEN, PlasticNet, make_net, net_confi
 /// Everything that defines a training run. Saved as `config.json` in the run directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
-    /// Environment name (see [`env::ENVS`]).
+    /// Environment name: a built-in (see [`crate::env::ENVS`]) or, for a run of a user's own
+    /// environment, the name of its [`EnvFactory`].
     pub env: String,
     /// Environment variants (morphologies) the fitness averages over; empty: the default.
     pub variants: Vec<String>,
-    /// Use the paper's fitness protocol where the environment has one (quadruped).
+    /// Use the environment's own fitness protocol (the paper's, for the quadruped and the car;
+    /// see [`Task::fitness_protocol`]).
     pub paper_fitness: bool,
     /// Rule name (`ABCD_lr`, …); ignored by static runs.
     pub rule: String,
@@ -26,8 +28,8 @@ pub struct TrainConfig {
     pub init: String,
     /// The static-weight baseline: weights evolved directly, no plasticity.
     pub static_weights: bool,
-    /// Per-layer max-|w| normalisation after each update (`None`: the paper's choice for the
-    /// environment — on for everything but the quadruped).
+    /// Per-layer max-|w| normalisation after each update (`None`: the environment's default,
+    /// [`Task::normalize`] — the paper's choice, on for everything but the quadruped).
     pub normalize: Option<bool>,
     /// ES hyper-parameters.
     pub es: EsConfig,
@@ -103,6 +105,17 @@ pub fn check_threads(threads: usize) -> Result<()> {
     Ok(())
 }
 
+/// The worker pool of training and evaluation: `threads` threads (0: all cores), with stacks
+/// large enough for the car head's networks.
+pub(crate) fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    check_threads(threads)?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(8 << 20)
+        .build()
+        .map_err(|e| Error::Config(format!("thread pool: {e}")))
+}
+
 impl TrainConfig {
     /// Checks every value against its domain before anything is built or written; the error
     /// names the command-line flag (and the `config.json` field) and the allowed range.
@@ -162,31 +175,17 @@ pub fn parse_init(s: &str) -> Result<WeightInit> {
         "uni" | "uniform" => Ok(WeightInit::Uniform),
         "normal" => Ok(WeightInit::Normal),
         "coevolve" => Ok(WeightInit::Coevolve),
-        _ => Err(Error::Config(format!("unknown weight init `{s}` (uni, normal, coevolve)"))),
+        _ => Err(Error::BadValue {
+            what: "weight init",
+            flag: "--init",
+            field: "init",
+            value: s.to_string(),
+            expected: "uni, normal or coevolve".into(),
+        }),
     }
 }
 
-/// Builds a run's environment: the paper's fitness protocol where asked (quadruped and car).
-fn make_env(cfg: &TrainConfig, variant: Option<&str>) -> Result<Box<dyn Env>> {
-    if cfg.paper_fitness {
-        if cfg.env.starts_with("ant") {
-            return Ok(Box::new(env::ant::make(&cfg.env, variant, true)?));
-        }
-        if cfg.env == CAR_ENV {
-            if let Some(v) = variant {
-                return Err(Error::Config(format!("environment `{CAR_ENV}` has no variant `{v}`")));
-            }
-            return Ok(Box::new(env::car::CarRacing::new(true)));
-        }
-        return Err(Error::Config(format!(
-            "the paper's fitness protocol is defined for the quadruped and the car only, not `{}`",
-            cfg.env
-        )));
-    }
-    env::make(&cfg.env, variant)
-}
-
-/// The environment whose agent sees pixels through the CNN front end.
+/// The name of the built-in car-racing environment (pixels through the CNN front end).
 pub const CAR_ENV: &str = "car-racing";
 
 /// The paper's car-racing setting (docs/method.md and docs/environments.md): CarRacing-v0 with the paper's scoring (early
@@ -244,11 +243,16 @@ pub fn ant_short_preset() -> TrainConfig {
     TrainConfig { es: EsConfig { pop: 128, ..ant_preset().es }, generations: 200, ..ant_preset() }
 }
 
-/// A validated configuration with everything derived from it.
+/// A validated configuration with everything derived from it, and the factory of its
+/// environments.
 #[derive(Debug, Clone)]
 pub struct Setup {
     /// The configuration.
     pub cfg: TrainConfig,
+    /// Builds the run's environments.
+    pub env: EnvFactory,
+    /// What the environment declared about its task.
+    pub task: Task,
     /// The rule (meaningful for Hebbian runs).
     pub rule: RuleKind,
     /// Weight initialisation.
@@ -282,15 +286,25 @@ pub struct Parts<'a> {
 }
 
 impl Setup {
-    /// Validates `cfg` (names, sizes, population) and derives the layout.
+    /// Validates `cfg` (names, sizes, population) and derives the layout, for the built-in
+    /// environment `cfg.env` names.
     pub fn new(cfg: TrainConfig) -> Result<Self> {
         cfg.validate()?;
-        let rule = RuleKind::from_str(&cfg.rule).map_err(|_| {
-            Error::Config(format!(
-                "unknown rule `{}` (one of: {})",
-                cfg.rule,
-                RuleKind::ALL.map(|r| r.name()).join(", ")
-            ))
+        let env = EnvFactory::builtin(&cfg.env)?;
+        Setup::with_env(cfg, env)
+    }
+
+    /// Like [`Setup::new`], for the environments `env` builds (a user's own, or a built-in).
+    /// The run records `env`'s name as its `cfg.env`.
+    pub fn with_env(mut cfg: TrainConfig, env: EnvFactory) -> Result<Self> {
+        cfg.validate()?;
+        cfg.env = env.name().to_string();
+        let rule = RuleKind::from_str(&cfg.rule).map_err(|_| Error::BadValue {
+            what: "rule",
+            flag: "--rule",
+            field: "rule",
+            value: cfg.rule.clone(),
+            expected: format!("one of {}", RuleKind::ALL.map(|r| r.name()).join(", ")),
         })?;
         let init = parse_init(&cfg.init)?;
         if cfg.static_weights && init == WeightInit::Coevolve {
@@ -298,17 +312,33 @@ impl Setup {
                 "--static evolves the weights themselves; drop --init coevolve".into(),
             ));
         }
-        let env = make_env(&cfg, cfg.variants.first().map(String::as_str))?;
+        let first = env.make(cfg.variants.first().map(String::as_str), cfg.paper_fitness)?;
         for v in cfg.variants.iter().skip(1) {
-            make_env(&cfg, Some(v))?;
+            env.make(Some(v), cfg.paper_fitness)?;
         }
-        let obs_dim = env.obs_dim();
-        let cnn = cfg.env == CAR_ENV;
-        let n_in = if cnn { hebb_core::cnn::OUT_LEN } else { obs_dim };
-        let n_cnn = if cnn { hebb_core::cnn::N_WEIGHTS } else { 0 };
-        let sizes = policy::shape(n_in, &cfg.hidden, env.action_space().n_outputs())?;
-        let mapping = if cnn { ActionMapping::Car } else { ActionMapping::for_space(&env.action_space()) };
-        let normalize = cfg.normalize.unwrap_or(!cfg.env.starts_with("ant"));
+        let task = first.task();
+        if cfg.paper_fitness && !task.fitness_protocol {
+            return Err(Error::NoFitnessProtocol { env: cfg.env.clone() });
+        }
+        let obs_dim = first.obs_dim();
+        let (n_in, n_cnn) = match task.front_end {
+            FrontEnd::Raw => (obs_dim, 0),
+            FrontEnd::CarCnn if obs_dim == hebb_core::cnn::IN_LEN => {
+                (hebb_core::cnn::OUT_LEN, hebb_core::cnn::N_WEIGHTS)
+            }
+            FrontEnd::CarCnn => {
+                return Err(Error::Config(format!(
+                    "environment `{}` asks for the CNN front end, which takes {} values (3×84×84), \
+                     but observes {obs_dim}",
+                    cfg.env,
+                    hebb_core::cnn::IN_LEN
+                )));
+            }
+        };
+        let space = first.action_space();
+        let sizes = policy::shape(n_in, &cfg.hidden, space.n_outputs())?;
+        let mapping = ActionMapping::for_task(task.actions, &space)?;
+        let normalize = cfg.normalize.unwrap_or(task.normalize);
         let n_syn = sizes.n_synapses();
         let (dim, n_penalized) = if cfg.static_weights {
             (n_syn + n_cnn, n_syn)
@@ -316,7 +346,7 @@ impl Setup {
             let n_c = sizes.n_coefficients(rule);
             (n_c + n_cnn + if init == WeightInit::Coevolve { n_syn } else { 0 }, n_c)
         };
-        Ok(Setup { cfg, rule, init, sizes, obs_dim, n_cnn, mapping, normalize, dim, n_penalized })
+        Ok(Setup { cfg, env, task, rule, init, sizes, obs_dim, n_cnn, mapping, normalize, dim, n_penalized })
     }
 
     /// Splits a parameter vector of length [`Setup::dim`] into its blocks.
@@ -342,9 +372,9 @@ impl Setup {
         }
     }
 
-    /// Builds the environment for a variant.
+    /// Builds the environment for a variant (with the fitness protocol if the run uses it).
     pub fn make_env(&self, variant: Option<&str>) -> Result<Box<dyn Env>> {
-        make_env(&self.cfg, variant)
+        self.env.make(variant, self.cfg.paper_fitness)
     }
 
     /// Builds the network, with the fastest kernel (all kernels give the same bits).

@@ -45,7 +45,7 @@ pub fn run(a: HilArgs) -> Result<()> {
     if !matches!(ready, hebb_train::hil::Reply::Ready { rule_status: 0, .. }) {
         return Err(Error::Config(format!("the firmware did not load its rule: {ready:?}")));
     }
-    let weight_seed = hebb_train::es::derive_seed(a.seed, &[0x1417]);
+    let weight_seed = hebb_train::episode::weight_seed(a.seed);
     let mut env = env::make(&a.env, Some(&a.morphology))?;
     let t0 = std::time::Instant::now();
     let h = hil::run_episode(&mut mcu, env.as_mut(), a.seed, weight_seed, a.steps)?;

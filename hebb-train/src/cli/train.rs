@@ -244,10 +244,7 @@ fn print_config(setup: &Setup, dir: &Path, threads: usize, resumed_at: Option<u3
         None => println!("new run in {}", dir.display()),
     }
     println!("  env {} (variants: {variants}; paper fitness {}), {mode}", c.env, c.paper_fitness);
-    println!(
-        "  network {}-{}-{}-{}, normalise {}, {} evolved parameters",
-        setup.sizes[0], setup.sizes[1], setup.sizes[2], setup.sizes[3], setup.normalize, setup.dim
-    );
+    println!("  network {}, normalise {}, {} evolved parameters", setup.sizes, setup.normalize, setup.dim);
     println!(
         "  ES: pop {}, generations {}, lr {} (×{}/gen, floor {}), σ {} (×{}/gen, floor {}), weight decay {}, \
          parameters {:?}, {} episode(s) per candidate",

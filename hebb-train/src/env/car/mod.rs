@@ -306,6 +306,13 @@ impl Env for CarRacing {
         "car-racing"
     }
 
+    /// Pixels through the CNN front end, the car's action squashing, and the paper's early
+    /// stop as its fitness protocol.
+    fn task(&self) -> crate::env::Task {
+        use crate::env::{Actions, FrontEnd, Task};
+        Task { front_end: FrontEnd::CarCnn, actions: Actions::Car, normalize: true, fitness_protocol: true }
+    }
+
     fn obs_dim(&self) -> usize {
         OBS_LEN
     }
