@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::env::EnvFactory;
 use crate::error::{Error, Result};
 use crate::es::EsState;
 use crate::setup::{Setup, TrainConfig};
@@ -212,11 +213,26 @@ impl RunDir {
     /// Loads the configuration and validates it (every value in range, names known); errors
     /// name the file.
     pub fn load_config(&self) -> Result<TrainConfig> {
+        self.load_config_with(None)
+    }
+
+    /// [`RunDir::load_config`] for a run of the environments `env` builds (`None`: the built-in
+    /// the configuration names); the configuration must name `env`.
+    pub fn load_config_with(&self, env: Option<&EnvFactory>) -> Result<TrainConfig> {
         let p = self.file(files::CONFIG);
         let bytes = fs::read(&p).map_err(|e| Error::io(&p, e))?;
         let cfg: TrainConfig = serde_json::from_slice(&bytes)
             .map_err(|e| Error::Corrupt { path: p.clone(), msg: e.to_string() })?;
-        Setup::new(cfg.clone()).map_err(|e| Error::Corrupt { path: p, msg: e.to_string() })?;
+        let checked = match env {
+            None => Setup::new(cfg.clone()),
+            Some(f) if f.name() == cfg.env => Setup::with_env(cfg.clone(), f.clone()),
+            Some(f) => Err(Error::Config(format!(
+                "a run of environment `{}`, not of `{}` (the factory's name)",
+                cfg.env,
+                f.name()
+            ))),
+        };
+        checked.map_err(|e| Error::Corrupt { path: p, msg: e.to_string() })?;
         Ok(cfg)
     }
 

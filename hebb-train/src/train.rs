@@ -244,7 +244,7 @@ pub fn prepare_resume_with(
     env: Option<&EnvFactory>,
 ) -> Result<Prepared> {
     let run = RunDir::open(dir)?;
-    let mut cfg = run.load_config()?;
+    let mut cfg = run.load_config_with(env)?;
     let ck = run.load_checkpoint()?;
     if let Some(g) = generations {
         if g < ck.state.generation {
@@ -258,15 +258,7 @@ pub fn prepare_resume_with(
     }
     let setup = match env {
         None => Setup::new(cfg)?,
-        Some(f) if f.name() == cfg.env => Setup::with_env(cfg, f.clone())?,
-        Some(f) => {
-            return Err(Error::Config(format!(
-                "{} is a run of environment `{}`, not of `{}`",
-                dir.display(),
-                cfg.env,
-                f.name()
-            )));
-        }
+        Some(f) => Setup::with_env(cfg, f.clone())?,
     };
     ck.check_against(&setup, setup.cfg.generations)
         .map_err(|msg| Error::Corrupt { path: run.file(files::CHECKPOINT), msg })?;

@@ -1,11 +1,12 @@
 //! A robot of your own: a two-link planar arm on rapier2d that must bring its fingertip to a
-//! target. Nothing in hebb knows this environment; it only implements [`Env`] (and keeps the
+//! target from a random pose, rewarded by minus the fingertip's distance each step (and a small
+//! effort penalty). Nothing in hebb knows this environment; it only implements [`Env`] (and keeps the
 //! default [`Env::task`]: raw observations, tanh actions clipped to the box, normalisation on).
 
 use std::f32::consts::PI;
 
 use hebb_train::env::{Action, Env, Space, Step};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rapier2d::prelude::*;
 
@@ -15,6 +16,8 @@ pub const LINK: f32 = 0.5;
 pub const MAX_TORQUE: f32 = 0.5;
 /// Steps per episode (2 s at 50 Hz).
 pub const STEPS: u32 = 100;
+/// Where the fingertip must go (m, shoulder at the origin).
+pub const TARGET: [f32; 2] = [0.3, 0.7];
 /// Observation: cos/sin of both joint angles, both joint speeds (÷10), the fingertip-to-target
 /// vector.
 pub const OBS: usize = 8;
@@ -24,6 +27,7 @@ pub const OBS: usize = 8;
 pub struct Reacher {
     world: PhysicsWorld,
     links: [RigidBodyHandle; 2],
+    /// Kept per arm so that a variant could move it.
     target: [f32; 2],
     steps: u32,
 }
@@ -35,10 +39,10 @@ impl Default for Reacher {
 }
 
 impl Reacher {
-    /// An arm at rest, stretched along +x, target at (0.5, 0.5); [`Env::reset`] draws both anew.
+    /// An arm at rest, stretched along +x; [`Env::reset`] draws a new pose.
     pub fn new() -> Self {
         let (world, links) = build(0.0, 0.0);
-        Reacher { world, links, target: [0.5, 0.5], steps: 0 }
+        Reacher { world, links, target: TARGET, steps: 0 }
     }
 
     /// Absolute angles of the two links.
@@ -50,11 +54,6 @@ impl Reacher {
     pub fn tip(&self) -> [f32; 2] {
         let [a1, a2] = self.angles();
         [LINK * (a1.cos() + a2.cos()), LINK * (a1.sin() + a2.sin())]
-    }
-
-    /// The target's position.
-    pub fn target(&self) -> [f32; 2] {
-        self.target
     }
 
     fn distance(&self) -> f32 {
@@ -121,11 +120,9 @@ impl Env for Reacher {
 
     fn reset(&mut self, seed: u64, obs: &mut [f32]) {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        // Any shoulder angle, the elbow bent up to ±2 rad.
         let (q1, q2) = (rng.random_range(-PI..PI), rng.random_range(-2.0..2.0));
         (self.world, self.links) = build(q1, q2);
-        // A target anywhere the fingertip can reach, but not at the shoulder.
-        let (r, phi) = (rng.random_range(0.3..0.95) * 2.0 * LINK, rng.random_range(-PI..PI));
-        self.target = [r * phi.cos(), r * phi.sin()];
         self.steps = 0;
         self.observe(obs);
     }
