@@ -53,7 +53,7 @@ fn main() -> hebb_train::Result<()> {
         &evaluate(&setup, &summary.state.params, 50, 12345, 0)?[0],
     );
     println!(
-        "mean return over 50 episodes: random rule {:.1} ± {:.1}, trained {:.1} ± {:.1}",
+        "mean return over 40 episodes: random rule {:.1} ± {:.1}, trained {:.1} ± {:.1}",
         before.mean(),
         before.std(),
         after.mean(),
