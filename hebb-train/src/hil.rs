@@ -93,9 +93,10 @@ pub fn build_firmware(rule: &Path) -> Result<PathBuf> {
         cmd.env_remove(var);
     }
     cmd.env("CARGO_TARGET_DIR", mcu.join("target"));
-    let out = cmd.output().map_err(|e| Error::Config(format!("cannot run cargo to build hebb-mcu: {e}")))?;
+    let out =
+        cmd.output().map_err(|e| Error::Firmware(format!("cannot run cargo to build hebb-mcu: {e}")))?;
     if !out.status.success() {
-        return Err(Error::Config(format!(
+        return Err(Error::Firmware(format!(
             "building the firmware (cd {} && HEBB_RULE={} cargo build --release) failed:\n{}",
             mcu.display(),
             rule.display(),
@@ -125,12 +126,12 @@ impl Mcu {
             .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| {
-                Error::Config(format!(
+                Error::Firmware(format!(
                     "cannot start qemu-system-arm ({e}); install it with: apt-get install -y qemu-system-arm"
                 ))
             })?;
-        let stdin = child.stdin.take().ok_or_else(|| Error::Config("no stdin to QEMU".into()))?;
-        let mut stdout = child.stdout.take().ok_or_else(|| Error::Config("no stdout from QEMU".into()))?;
+        let stdin = child.stdin.take().ok_or_else(|| Error::Firmware("no stdin to QEMU".into()))?;
+        let mut stdout = child.stdout.take().ok_or_else(|| Error::Firmware("no stdout from QEMU".into()))?;
         let (tx, replies) = channel();
         std::thread::spawn(move || {
             let mut reader = Box::new(FrameReader::<{ 4 * MAX_ENCODED }>::new());
@@ -162,13 +163,13 @@ impl Mcu {
     pub fn recv(&mut self, what: &str) -> Result<Reply> {
         match self.replies.recv_timeout(REPLY_TIMEOUT) {
             Ok(Ok(r)) => Ok(r),
-            Ok(Err(e)) => Err(Error::Config(format!("{what}: undecodable reply from the firmware: {e:?}"))),
+            Ok(Err(e)) => Err(Error::Firmware(format!("{what}: undecodable reply from the firmware: {e:?}"))),
             Err(RecvTimeoutError::Timeout) => {
-                Err(Error::Config(format!("{what}: no reply from the firmware in {REPLY_TIMEOUT:?}")))
+                Err(Error::Firmware(format!("{what}: no reply from the firmware in {REPLY_TIMEOUT:?}")))
             }
             Err(RecvTimeoutError::Disconnected) => {
                 let status = self.child.try_wait().ok().flatten();
-                Err(Error::Config(format!("{what}: QEMU closed the serial port (exit status {status:?})")))
+                Err(Error::Firmware(format!("{what}: QEMU closed the serial port (exit status {status:?})")))
             }
         }
     }
@@ -178,13 +179,13 @@ impl Mcu {
         self.stdin
             .write_all(bytes)
             .and_then(|()| self.stdin.flush())
-            .map_err(|e| Error::Config(format!("writing to QEMU's serial port: {e}")))
+            .map_err(|e| Error::Firmware(format!("writing to QEMU's serial port: {e}")))
     }
 
     /// Sends a request and waits for its reply.
     pub fn request(&mut self, req: &Request<'_>) -> Result<Reply> {
         let mut buf = vec![0u8; MAX_ENCODED];
-        let n = req.encode(&mut buf).map_err(|e| Error::Config(format!("encoding {req:?}: {e:?}")))?;
+        let n = req.encode(&mut buf).map_err(|e| Error::Firmware(format!("encoding {req:?}: {e:?}")))?;
         self.send_raw(&buf[..n])?;
         self.recv("request")
     }
@@ -220,7 +221,7 @@ pub fn run_episode(
     max_steps: u32,
 ) -> Result<HilEpisode> {
     if env.obs_dim() != OBS_LEN || env.action_space().n_outputs() != ACTION_LEN {
-        return Err(Error::Config(format!(
+        return Err(Error::Firmware(format!(
             "the firmware controls a {OBS_LEN}→{ACTION_LEN} network; `{}` has {} observations and {} actions",
             env.name(),
             env.obs_dim(),
@@ -229,7 +230,7 @@ pub fn run_episode(
     }
     match mcu.request(&Request::Reset { seed: weight_seed })? {
         Reply::ResetDone { seed } if seed == weight_seed => {}
-        other => return Err(Error::Config(format!("reset: unexpected reply {other:?}"))),
+        other => return Err(Error::Firmware(format!("reset: unexpected reply {other:?}"))),
     }
     let mut fw = Firmware { mcu, action: [0.0; ACTION_LEN], t: 0 };
     record(env, &mut fw, env_seed, max_steps, |c| c.action)
@@ -248,9 +249,9 @@ impl Controller for Firmware<'_> {
         self.t += 1;
         self.action = match self.mcu.request(&Request::Step { obs: Floats::new(obs) })? {
             Reply::Action(a) => <[f32; ACTION_LEN]>::try_from(a.as_slice()).map_err(|_| {
-                Error::Config(format!("step {t}: the firmware sent {} actions, not {ACTION_LEN}", a.len()))
+                Error::Firmware(format!("step {t}: the firmware sent {} actions, not {ACTION_LEN}", a.len()))
             })?,
-            other => return Err(Error::Config(format!("step {t}: firmware replied {other:?}"))),
+            other => return Err(Error::Firmware(format!("step {t}: firmware replied {other:?}"))),
         };
         Ok(Some(Action::Continuous(&self.action)))
     }
@@ -272,7 +273,7 @@ fn record<C: Controller>(
         x.push(env.body_position().map_or(f32::NAN, |p| p[0]));
     })?;
     if ep.aborted {
-        return Err(Error::Config(format!("step {}: the observation is not finite", ep.steps)));
+        return Err(Error::Firmware(format!("step {}: the observation is not finite", ep.steps)));
     }
     Ok(HilEpisode { ret: ep.ret, steps: ep.steps, x, actions })
 }

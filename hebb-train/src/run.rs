@@ -46,7 +46,8 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The file's bytes: magic, version, postcard body, CRC-32 of everything before it.
     pub fn encode(&self) -> Result<Vec<u8>> {
-        let body = postcard::to_stdvec(self).map_err(|e| Error::Config(e.to_string()))?;
+        let body = postcard::to_stdvec(self)
+            .map_err(|e| Error::Encode { what: "checkpoint", msg: e.to_string() })?;
         let mut bytes = Vec::with_capacity(body.len() + 16);
         bytes.extend_from_slice(CKPT_MAGIC);
         bytes.extend_from_slice(&CKPT_VERSION.to_le_bytes());
@@ -175,11 +176,7 @@ impl RunDir {
     /// leaves, and counts as empty.
     pub fn create(path: &Path) -> Result<Self> {
         if path.join(files::CONFIG).exists() && path.join(files::CHECKPOINT).exists() {
-            return Err(Error::Config(format!(
-                "{} already holds a run; use `hebb train --resume {}` or another --out",
-                path.display(),
-                path.display()
-            )));
+            return Err(Error::RunExists { dir: path.to_path_buf() });
         }
         fs::create_dir_all(path).map_err(|e| Error::io(path, e))?;
         Ok(RunDir { path: path.to_path_buf() })
@@ -188,7 +185,7 @@ impl RunDir {
     /// Opens an existing run directory (it must have a config).
     pub fn open(path: &Path) -> Result<Self> {
         if !path.is_dir() {
-            return Err(Error::Config(format!("{} is not a run directory", path.display())));
+            return Err(Error::NotARunDir { path: path.to_path_buf() });
         }
         if !path.join(files::CONFIG).is_file() {
             return Err(Error::Corrupt {
@@ -206,7 +203,8 @@ impl RunDir {
 
     /// Saves the configuration.
     pub fn save_config(&self, cfg: &TrainConfig) -> Result<()> {
-        let json = serde_json::to_vec_pretty(cfg).map_err(|e| Error::Config(e.to_string()))?;
+        let json = serde_json::to_vec_pretty(cfg)
+            .map_err(|e| Error::Encode { what: "configuration", msg: e.to_string() })?;
         write_atomic(&self.file(files::CONFIG), &json)
     }
 
@@ -285,7 +283,7 @@ impl RunDir {
     pub fn save_log(&self, rows: &[LogRow]) -> Result<()> {
         let mut w = csv::Writer::from_writer(vec![]);
         for r in rows {
-            w.serialize(r).map_err(|e| Error::Config(e.to_string()))?;
+            w.serialize(r).map_err(|e| Error::Encode { what: "log", msg: e.to_string() })?;
         }
         if rows.is_empty() {
             w.write_record([
@@ -300,9 +298,9 @@ impl RunDir {
                 "wall_s",
                 "aborted",
             ])
-            .map_err(|e| Error::Config(e.to_string()))?;
+            .map_err(|e| Error::Encode { what: "log", msg: e.to_string() })?;
         }
-        let bytes = w.into_inner().map_err(|e| Error::Config(e.to_string()))?;
+        let bytes = w.into_inner().map_err(|e| Error::Encode { what: "log", msg: e.to_string() })?;
         write_atomic(&self.file(files::LOG), &bytes)
     }
 }

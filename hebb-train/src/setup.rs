@@ -89,7 +89,12 @@ pub const MAX_THREADS: usize = 1024;
 /// Checks a count given on the command line: `1..=max`, with the flag's name in the error.
 pub fn check_count(flag: &str, v: usize, max: usize) -> Result<()> {
     if v == 0 || v > max {
-        return Err(Error::Config(format!("{flag} must be between 1 and {max}, got {v}")));
+        return Err(Error::OutOfRange {
+            flag: flag.to_string(),
+            field: None,
+            expected: format!("between 1 and {max}"),
+            got: v.to_string(),
+        });
     }
     Ok(())
 }
@@ -98,9 +103,12 @@ pub fn check_count(flag: &str, v: usize, max: usize) -> Result<()> {
 pub fn check_threads(threads: usize) -> Result<()> {
     if threads > MAX_THREADS {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        return Err(Error::Config(format!(
-            "--threads must be between 0 (all {cores} cores) and {MAX_THREADS}, got {threads}"
-        )));
+        return Err(Error::OutOfRange {
+            flag: "--threads".into(),
+            field: None,
+            expected: format!("between 0 (all {cores} cores) and {MAX_THREADS}"),
+            got: threads.to_string(),
+        });
     }
     Ok(())
 }
@@ -121,8 +129,13 @@ impl TrainConfig {
     /// names the command-line flag (and the `config.json` field) and the allowed range.
     pub fn validate(&self) -> Result<()> {
         let es = &self.es;
-        let bad = |flag: &str, field: &str, range: &str, v: &dyn std::fmt::Display| {
-            Err(Error::Config(format!("{flag} ({field}) must be {range}, got {v}")))
+        let bad = |flag: &str, field: &'static str, range: &str, v: &dyn std::fmt::Display| {
+            Err(Error::OutOfRange {
+                flag: flag.to_string(),
+                field: Some(field),
+                expected: range.to_string(),
+                got: v.to_string(),
+            })
         };
         if es.pop < 2 || !es.pop.is_multiple_of(2) || es.pop > MAX_POP {
             return Err(Error::Config(format!(
@@ -133,7 +146,7 @@ impl TrainConfig {
         let positive = |v: f64| v.is_finite() && v > 0.0;
         let non_negative = |v: f64| v.is_finite() && v >= 0.0;
         let decay = |v: f64| v.is_finite() && v > 0.0 && v <= 1.0;
-        type Check<'a> = (&'a str, &'a str, f64, &'a dyn Fn(f64) -> bool, &'a str);
+        type Check<'a> = (&'a str, &'static str, f64, &'a dyn Fn(f64) -> bool, &'a str);
         let reals: [Check<'_>; 7] = [
             ("--sigma", "es.sigma", es.sigma, &positive, "a finite number > 0"),
             ("--lr", "es.lr", es.lr, &positive, "a finite number > 0"),

@@ -248,11 +248,11 @@ pub fn prepare_resume_with(
     let ck = run.load_checkpoint()?;
     if let Some(g) = generations {
         if g < ck.state.generation {
-            return Err(Error::Config(format!(
-                "--gens {g} is below the {} generations {} has already done",
-                ck.state.generation,
-                dir.display()
-            )));
+            return Err(Error::BudgetBelowDone {
+                gens: g,
+                done: ck.state.generation,
+                dir: dir.to_path_buf(),
+            });
         }
         cfg.generations = g;
     }

@@ -43,7 +43,7 @@ pub fn run(a: HilArgs) -> Result<()> {
     };
     let (mut mcu, ready) = hil::Mcu::boot(&elf)?;
     if !matches!(ready, hebb_train::hil::Reply::Ready { rule_status: 0, .. }) {
-        return Err(Error::Config(format!("the firmware did not load its rule: {ready:?}")));
+        return Err(Error::Firmware(format!("the firmware did not load its rule: {ready:?}")));
     }
     let weight_seed = hebb_train::episode::weight_seed(a.seed);
     let mut env = env::make(&a.env, Some(&a.morphology))?;
@@ -67,6 +67,6 @@ pub fn run(a: HilArgs) -> Result<()> {
         println!("  every action identical, bit for bit");
         Ok(())
     } else {
-        Err(Error::Config("firmware and desktop actions differ".into()))
+        Err(Error::Firmware("firmware and desktop actions differ".into()))
     }
 }
