@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::env::{Env, EnvFactory, FrontEnd, Task};
 use crate::error::{Error, Result};
-use crate::es::EsConfig;
+use crate::es::{EsConfig, ParamInit};
 use crate::policy::{self, ActionMapping, HIDDEN, PlasticNet, make_net, net_config};
 
 /// Everything that defines a training run. Saved as `config.json` in the run directory.
@@ -65,8 +65,13 @@ impl Default for TrainConfig {
             normalize: None,
             // lr 0.05 rather than the paper's 0.2: at population 64 the larger step makes the mean
             // jump out of solved regions (measured: 2 of 3 seeds below 475 at 0.2, 3 of 3 at 500
-            // with 0.05).
-            es: EsConfig { pop: 64, lr: 0.05, ..EsConfig::default() },
+            // with 0.05). Rule coefficients from U(−1, 1) rather than the paper's N(0, 1): the
+            // wider draws start some seeds where the Hebbian drift of the weights, not the
+            // observation, drives the outputs — every candidate pushes one way and the pole falls
+            // in 8–10 steps, a flat fitness the ES barely leaves — and deeper networks compound it
+            // (`--hidden 32,16,8 --gens 30`, mean over 100 episodes ≥ 475 on 5 of seeds 1–8 with
+            // N(0, 1), 7 of 8 with U(−1, 1); seed 1 went from 17 to 500).
+            es: EsConfig { pop: 64, lr: 0.05, init: ParamInit::Uniform, ..EsConfig::default() },
             generations: 40,
             episodes: 1,
             seed: 1,

@@ -55,7 +55,7 @@ pub struct TrainArgs {
     sigma_decay: Option<f64>,
     #[arg(long, help = dflt("Weight-decay coefficient of the −wd·mean(θ²) fitness penalty", quickstart().es.weight_decay))]
     weight_decay: Option<f64>,
-    #[arg(long, value_enum, help = dflt("Initialisation of the evolved parameters", "normal"))]
+    #[arg(long, value_enum, help = dflt("Initialisation of the evolved parameters", "uniform"))]
     param_init: Option<ParamInit>,
     #[arg(long, help = dflt("Episodes per candidate (fitness = mean)", quickstart().episodes))]
     episodes: Option<usize>,
