@@ -33,8 +33,9 @@ fn envs_text() -> String {
         let _ = writeln!(s, "    {l}");
     }
     s.push_str(concat!(
-        "\nflashable (hebb export RUN --out FILE; hebb-mcu runs the 28-128-64-8 quadruped network):\n",
-        "  ant-bullet, ant\n",
+        "\nflashable (hebb export RUN --out FILE, then HEBB_RULE=FILE cargo build --release in hebb-mcu,\n",
+        "  which builds the network the rule file names): a Hebbian run without the CNN front end whose rule\n",
+        "  fits the STM32F405 (1 MiB flash, 128 KiB RAM); `hebb hil` drives ant-bullet and ant\n",
         "hebb render draws: cartpole, pendulum, ant-bullet, ant, car-racing\n",
     ));
     s
