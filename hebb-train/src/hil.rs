@@ -59,6 +59,7 @@ impl From<hebb_core::wire::Reply<'_>> for Reply {
 }
 
 use crate::env::{Action, Env};
+use crate::episode::{Controller, Policy, drive};
 use crate::error::{Error, Result};
 
 pub use crate::hil_transport::{Mcu, REPLY_TIMEOUT};
@@ -91,9 +92,10 @@ pub fn build_program(rule: &Path, bin: &str) -> Result<PathBuf> {
         cmd.env_remove(var);
     }
     cmd.env("CARGO_TARGET_DIR", mcu.join("target"));
-    let out = cmd.output().map_err(|e| Error::Config(format!("cannot run cargo to build hebb-mcu: {e}")))?;
+    let out =
+        cmd.output().map_err(|e| Error::Firmware(format!("cannot run cargo to build hebb-mcu: {e}")))?;
     if !out.status.success() {
-        return Err(Error::Config(format!(
+        return Err(Error::Firmware(format!(
             "building the firmware (cd {} && HEBB_RULE={} cargo build --release --bin {bin}) failed:\n{}",
             mcu.display(),
             rule.display(),
@@ -126,7 +128,7 @@ pub fn run_episode(
     max_steps: u32,
 ) -> Result<HilEpisode> {
     if env.obs_dim() != OBS_LEN || env.action_space().n_outputs() != ACTION_LEN {
-        return Err(Error::Config(format!(
+        return Err(Error::Firmware(format!(
             "the firmware controls a {OBS_LEN}→{ACTION_LEN} network; `{}` has {} observations and {} actions",
             env.name(),
             env.obs_dim(),
@@ -135,39 +137,52 @@ pub fn run_episode(
     }
     match mcu.request(&Request::Reset { seed: weight_seed })? {
         Reply::ResetDone { seed } if seed == weight_seed => {}
-        other => return Err(Error::Config(format!("reset: unexpected reply {other:?}"))),
+        other => return Err(Error::Firmware(format!("reset: unexpected reply {other:?}"))),
     }
-    drive(env, env_seed, max_steps, |obs, t| match mcu.request(&Request::Step { obs: Floats::new(obs) })? {
-        Reply::Action(a) => <[f32; ACTION_LEN]>::try_from(a.as_slice()).map_err(|_| {
-            Error::Config(format!("step {t}: the firmware sent {} actions, not {ACTION_LEN}", a.len()))
-        }),
-        other => Err(Error::Config(format!("step {t}: firmware replied {other:?}"))),
-    })
+    let mut fw = Firmware { mcu, action: [0.0; ACTION_LEN], t: 0 };
+    record(env, &mut fw, env_seed, max_steps, |c| c.action)
 }
 
-/// The episode loop shared by both sides: `controller` maps an observation (and the step
-/// index) to an action.
-fn drive(
+/// The firmware as an episode controller.
+struct Firmware<'m> {
+    mcu: &'m mut Mcu,
+    action: [f32; ACTION_LEN],
+    t: u32,
+}
+
+impl Controller for Firmware<'_> {
+    fn act(&mut self, obs: &[f32]) -> Result<Option<Action<'_>>> {
+        let t = self.t;
+        self.t += 1;
+        self.action = match self.mcu.request(&Request::Step { obs: Floats::new(obs) })? {
+            Reply::Action(a) => <[f32; ACTION_LEN]>::try_from(a.as_slice()).map_err(|_| {
+                Error::Firmware(format!("step {t}: the firmware sent {} actions, not {ACTION_LEN}", a.len()))
+            })?,
+            other => return Err(Error::Firmware(format!("step {t}: firmware replied {other:?}"))),
+        };
+        Ok(Some(Action::Continuous(&self.action)))
+    }
+}
+
+/// One episode through the shared driver ([`crate::episode::drive`]), recording the torso's x
+/// and the action (`last_action` of the controller) after each step.
+fn record<C: Controller>(
     env: &mut dyn Env,
+    ctl: &mut C,
     env_seed: u64,
     max_steps: u32,
-    mut controller: impl FnMut(&[f32; OBS_LEN], u32) -> Result<[f32; ACTION_LEN]>,
+    last_action: impl Fn(&C) -> [f32; ACTION_LEN],
 ) -> Result<HilEpisode> {
-    let mut obs = [0.0f32; OBS_LEN];
-    env.reset(env_seed, &mut obs);
-    let mut ep = HilEpisode { ret: 0.0, steps: 0, x: vec![], actions: vec![] };
-    while ep.steps < max_steps {
-        let action = controller(&obs, ep.steps)?;
-        let s = env.step(Action::Continuous(&action), &mut obs);
-        ep.ret += s.reward as f64;
-        ep.steps += 1;
-        ep.actions.push(action);
-        ep.x.push(env.body_position().map_or(f32::NAN, |p| p[0]));
-        if s.done() {
-            break;
-        }
+    let mut obs = vec![0.0f32; env.obs_dim()];
+    let (mut x, mut actions) = (Vec::new(), Vec::new());
+    let ep = drive(env, ctl, env_seed, &mut obs, max_steps, |_, env, c, _| {
+        actions.push(last_action(c));
+        x.push(env.body_position().map_or(f32::NAN, |p| p[0]));
+    })?;
+    if ep.aborted {
+        return Err(Error::Firmware(format!("step {}: the observation is not finite", ep.steps)));
     }
-    Ok(ep)
+    Ok(HilEpisode { ret: ep.ret, steps: ep.steps, x, actions })
 }
 
 /// Checks that a rule file fits the firmware's network (the quadruped's 28-128-64-8).
@@ -177,9 +192,10 @@ pub fn check_rule(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The same episode on the desktop alone: the rule file's coefficients in a desktop
-/// [`hebb_core::AntNet`] (fastest kernel; all kernels give the same bits), initial weights
-/// drawn exactly as the firmware's `Reset` does.
+/// The same episode on the desktop alone, as training and evaluation run it (the same
+/// [`Policy`] and episode driver): the rule file's network and coefficients, the initial weights
+/// as the firmware's `Reset` sets them — the co-evolved ones the file carries for
+/// `--init coevolve`, else drawn from `weight_seed` with the file's distribution.
 pub fn desktop_episode(
     rule: &[u8],
     env: &mut dyn Env,
@@ -187,21 +203,33 @@ pub fn desktop_episode(
     weight_seed: u64,
     max_steps: u32,
 ) -> Result<HilEpisode> {
-    use hebb_core::{AntNet, Config, RuleTable, WeightInit};
-    use rand_core::SeedableRng;
-    let f = RuleFile::parse(rule)?;
-    f.expect_sizes(AntNet::SIZES)?;
-    let mut coeffs = vec![0.0f32; f.header().n_coefficients as usize];
-    f.copy_coefficients(&mut coeffs)?;
-    let table = RuleTable::new(f.header().rule_kind()?, AntNet::SIZES, &coeffs)?;
-    let config =
-        Config { output: f.header().output_activation()?, normalize: f.header().normalize, ..Config::ANT };
-    let mut net = Box::new(AntNet::new(config.with_best_kernel()));
-    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(weight_seed);
-    net.reset_weights(WeightInit::Uniform, &mut rng)?;
-    drive(env, env_seed, max_steps, |obs, t| {
-        <[f32; ACTION_LEN]>::try_from(net.step(&table, obs)?).map_err(|_| {
-            Error::Config(format!("step {t}: the rule's network does not have {ACTION_LEN} outputs"))
-        })
-    })
+    RuleFile::parse(rule)?.expect_sizes(hebb_core::AntNet::SIZES)?;
+    let agent = crate::eval::agent_from_rule(rule, Some(env.name()))?;
+    let setup = crate::setup::Setup::new(agent.cfg)?;
+    let mut net = setup.make_net()?;
+    let mut cnn = (setup.n_cnn > 0).then(|| Box::new(hebb_core::cnn::Cnn::new()));
+    let mut act = Vec::new();
+    let mut policy = Recording {
+        policy: Policy::new(&setup, &agent.params, net.as_mut(), cnn.as_deref_mut(), &mut act, weight_seed)?,
+        last: [0.0; ACTION_LEN],
+    };
+    record(env, &mut policy, env_seed, max_steps, |c| c.last)
+}
+
+/// A policy that keeps its last action.
+struct Recording<'a> {
+    policy: Policy<'a>,
+    last: [f32; ACTION_LEN],
+}
+
+impl Controller for Recording<'_> {
+    fn act(&mut self, obs: &[f32]) -> Result<Option<Action<'_>>> {
+        let a = self.policy.act(obs)?;
+        if let Some(Action::Continuous(v)) = &a {
+            for (l, x) in self.last.iter_mut().zip(v.iter()) {
+                *l = *x;
+            }
+        }
+        Ok(a)
+    }
 }

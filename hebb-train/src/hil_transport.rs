@@ -62,12 +62,12 @@ impl Mcu {
             .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| {
-                Error::Config(format!(
+                Error::Firmware(format!(
                     "cannot start qemu-system-arm ({e}); install it with: apt-get install -y qemu-system-arm"
                 ))
             })?;
-        let stdin = child.stdin.take().ok_or_else(|| Error::Config("no stdin to QEMU".into()))?;
-        let stdout = child.stdout.take().ok_or_else(|| Error::Config("no stdout from QEMU".into()))?;
+        let stdin = child.stdin.take().ok_or_else(|| Error::Firmware("no stdin to QEMU".into()))?;
+        let stdout = child.stdout.take().ok_or_else(|| Error::Firmware("no stdout from QEMU".into()))?;
         let mut mcu = Mcu::over(stdout, stdin, "QEMU's serial port");
         mcu.child = Some(child);
         let ready = mcu.recv("boot")?;
@@ -84,10 +84,10 @@ impl Mcu {
         let port = serialport::new(&name, baud)
             .timeout(Duration::from_millis(50))
             .open()
-            .map_err(|e| Error::Config(format!("cannot open serial port {name} at {baud} baud: {e}")))?;
+            .map_err(|e| Error::Firmware(format!("cannot open serial port {name} at {baud} baud: {e}")))?;
         // Drop whatever the board sent before we listened (half a frame, boot noise).
         let _ = port.clear(serialport::ClearBuffer::All);
-        let rx = port.try_clone().map_err(|e| Error::Config(format!("serial port {name}: {e}")))?;
+        let rx = port.try_clone().map_err(|e| Error::Firmware(format!("serial port {name}: {e}")))?;
         let mut mcu = Mcu::over(SerialReader(rx), SerialWriter(port), &format!("serial port {name}"));
         if let Ok(Ok(ready @ Reply::Ready { .. })) = mcu.replies.recv_timeout(BOOT_WAIT) {
             return Ok((mcu, ready));
@@ -95,7 +95,7 @@ impl Mcu {
         mcu.send_raw(&[0])?;
         let mut buf = [0u8; 16];
         let n =
-            Request::Timing.encode(&mut buf).map_err(|e| Error::Config(format!("encoding Timing: {e:?}")))?;
+            Request::Timing.encode(&mut buf).map_err(|e| Error::Firmware(format!("encoding Timing: {e:?}")))?;
         mcu.send_raw(&buf[..n])?;
         // A partial frame in the board's receiver is answered with an error first; skip those.
         let deadline = Instant::now() + REPLY_TIMEOUT;
@@ -104,7 +104,7 @@ impl Mcu {
                 r @ (Reply::Timing(_) | Reply::Ready { .. }) => return Ok((mcu, r)),
                 Reply::Error { .. } if Instant::now() < deadline => continue,
                 other => {
-                    return Err(Error::Config(format!(
+                    return Err(Error::Firmware(format!(
                         "serial port {name}: expected a Timing reply to make contact, got {other:?}"
                     )));
                 }
@@ -116,15 +116,15 @@ impl Mcu {
     pub fn recv(&mut self, what: &str) -> Result<Reply> {
         match self.replies.recv_timeout(REPLY_TIMEOUT) {
             Ok(Ok(r)) => Ok(r),
-            Ok(Err(e)) => Err(Error::Config(format!("{what}: undecodable reply from the firmware: {e:?}"))),
-            Err(RecvTimeoutError::Timeout) => Err(Error::Config(format!(
+            Ok(Err(e)) => Err(Error::Firmware(format!("{what}: undecodable reply from the firmware: {e:?}"))),
+            Err(RecvTimeoutError::Timeout) => Err(Error::Firmware(format!(
                 "{what}: no reply from the firmware on {} in {REPLY_TIMEOUT:?}",
                 self.link
             ))),
             Err(RecvTimeoutError::Disconnected) => {
                 let status = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten());
                 let status = status.map_or(String::new(), |s| format!(" (QEMU exit status {s})"));
-                Err(Error::Config(format!("{what}: {} closed{status}", self.link)))
+                Err(Error::Firmware(format!("{what}: {} closed{status}", self.link)))
             }
         }
     }
@@ -134,13 +134,13 @@ impl Mcu {
         self.tx
             .write_all(bytes)
             .and_then(|()| self.tx.flush())
-            .map_err(|e| Error::Config(format!("writing to {}: {e}", self.link)))
+            .map_err(|e| Error::Firmware(format!("writing to {}: {e}", self.link)))
     }
 
     /// Sends a request and waits for its reply.
     pub fn request(&mut self, req: &Request<'_>) -> Result<Reply> {
         let mut buf = vec![0u8; MAX_ENCODED];
-        let n = req.encode(&mut buf).map_err(|e| Error::Config(format!("encoding {req:?}: {e:?}")))?;
+        let n = req.encode(&mut buf).map_err(|e| Error::Firmware(format!("encoding {req:?}: {e:?}")))?;
         self.send_raw(&buf[..n])?;
         self.recv("request")
     }

@@ -94,3 +94,42 @@ fn serial_hil_names_a_missing_port() {
         "{stderr}"
     );
 }
+
+/// `hil`'s desktop reference runs the rule as training and evaluation do (the one episode
+/// driver), initial weights included: with `--init coevolve` it starts from the weights the rule
+/// file carries, as the firmware's `Reset` does — it used to draw uniform weights whatever the
+/// file said. No QEMU needed.
+#[test]
+fn desktop_reference_honours_the_rules_initial_weights() {
+    use hebb_train::episode::{Worker, weight_seed};
+    use hebb_train::es::{EsState, derive_seed};
+    use hebb_train::{Setup, TrainConfig};
+    for init in ["coevolve", "normal", "uni"] {
+        let cfg = TrainConfig {
+            env: "ant-bullet".into(),
+            variants: vec!["standard".into()],
+            init: init.into(),
+            ..TrainConfig::default()
+        };
+        let setup = Setup::new(cfg).unwrap();
+        // A random rule (and random co-evolved weights): the ES's starting point, nudged so the
+        // coefficients are not all of one sign pattern.
+        let mut state = EsState::new(setup.dim, setup.n_penalized, &setup.cfg.es, 11);
+        state.params.iter_mut().for_each(|p| *p *= 0.5);
+        let bytes =
+            hebb_train::export::rule_file_bytes(&setup, &state, hebb_core::rulefile::Encoding::F32).unwrap();
+        let seed = derive_seed(5, &[1]);
+        let mut worker = Worker::new(&setup).unwrap();
+        let expected = worker.episode(&setup, Some(&state.params), 0, seed, None).unwrap();
+        let mut env = setup.make_env(Some("standard")).unwrap();
+        let d =
+            hebb_train::hil::desktop_episode(&bytes, env.as_mut(), seed, weight_seed(seed), 1000).unwrap();
+        assert_eq!((d.steps, d.ret.to_bits()), (expected.steps, expected.ret.to_bits()), "{init}");
+        // Another weight seed: the same episode for co-evolved weights (they come from the
+        // file), another for drawn ones.
+        let mut env = setup.make_env(Some("standard")).unwrap();
+        let other = hebb_train::hil::desktop_episode(&bytes, env.as_mut(), seed, weight_seed(seed + 1), 1000)
+            .unwrap();
+        assert_eq!(other.actions == d.actions, init == "coevolve", "{init}");
+    }
+}
