@@ -94,8 +94,9 @@ impl Mcu {
         }
         mcu.send_raw(&[0])?;
         let mut buf = [0u8; 16];
-        let n =
-            Request::Timing.encode(&mut buf).map_err(|e| Error::Firmware(format!("encoding Timing: {e:?}")))?;
+        let n = Request::Timing
+            .encode(&mut buf)
+            .map_err(|e| Error::Firmware(format!("encoding Timing: {e:?}")))?;
         mcu.send_raw(&buf[..n])?;
         // A partial frame in the board's receiver is answered with an error first; skip those.
         let deadline = Instant::now() + REPLY_TIMEOUT;

@@ -77,7 +77,10 @@ pub fn run(a: HilArgs) -> Result<()> {
         && let Ok(hil::Reply::Timing(t)) = mcu.request(&hebb_core::wire::Request::Timing)
     {
         let ticks = "core clock cycles on a real board (DWT), SysTick ticks under QEMU";
-        println!("  the board's last step: {} ({ticks}); peak stack {} bytes", t.step_ticks, t.stack_peak_bytes);
+        println!(
+            "  the board's last step: {} ({ticks}); peak stack {} bytes",
+            t.step_ticks, t.stack_peak_bytes
+        );
     }
     let bits = |e: &hil::HilEpisode| e.actions.iter().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
     if bits(&h) == bits(&d) && h.steps == d.steps {
