@@ -6,7 +6,7 @@ use std::str::FromStr;
 use hebb_core::{Kernel, RuleKind, Shape, WeightInit};
 use serde::{Deserialize, Serialize};
 
-use crate::env::{self, Env};
+use crate::env::{self, Env, Space};
 use crate::error::{Error, Result};
 use crate::es::EsConfig;
 use crate::policy::{self, ActionMapping, HIDDEN, PlasticNet, make_net, net_config};
@@ -43,6 +43,46 @@ pub struct TrainConfig {
     /// existed read it as the default.
     #[serde(default = "default_hidden")]
     pub hidden: Vec<usize>,
+    /// An environment hebb does not build itself (a Gymnasium environment the `hebb` Python
+    /// package steps in Python): its observation length and action space, all a run's layout
+    /// needs. Absent (and not written) for the built-in environments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<ExternalEnv>,
+}
+
+/// The spaces of an environment stepped outside hebb ([`TrainConfig::external`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExternalEnv {
+    /// Length of the (flattened) observation.
+    pub obs_dim: usize,
+    /// Number of discrete actions, or `None` for a continuous box.
+    pub discrete: Option<usize>,
+    /// Lower bounds of the action box (empty for discrete actions).
+    #[serde(default)]
+    pub low: Vec<f32>,
+    /// Upper bounds of the action box (empty for discrete actions).
+    #[serde(default)]
+    pub high: Vec<f32>,
+}
+
+impl ExternalEnv {
+    /// The action space, checked: at least one action; a box with finite bounds, `low ≤ high`.
+    pub fn action_space(&self) -> Result<Space> {
+        let bad = |m: String| Err(Error::Config(format!("external environment: {m}")));
+        match self.discrete {
+            Some(0) => bad("a discrete action space needs at least one action".into()),
+            Some(n) => Ok(Space::Discrete(n)),
+            None if self.low.is_empty() || self.low.len() != self.high.len() => bad(format!(
+                "an action box needs as many lower as upper bounds, at least one (got {} and {})",
+                self.low.len(),
+                self.high.len()
+            )),
+            None if !self.low.iter().zip(&self.high).all(|(l, h)| l.is_finite() && h.is_finite() && l <= h) => {
+                bad("action bounds must be finite with low ≤ high".into())
+            }
+            None => Ok(Space::Box { low: self.low.clone(), high: self.high.clone() }),
+        }
+    }
 }
 
 fn default_hidden() -> Vec<usize> {
@@ -70,6 +110,7 @@ impl Default for TrainConfig {
             seed: 1,
             checkpoint_every: 10,
             hidden: default_hidden(),
+            external: None,
         }
     }
 }
@@ -168,6 +209,13 @@ pub fn parse_init(s: &str) -> Result<WeightInit> {
 
 /// Builds a run's environment: the paper's fitness protocol where asked (quadruped and car).
 fn make_env(cfg: &TrainConfig, variant: Option<&str>) -> Result<Box<dyn Env>> {
+    if cfg.external.is_some() {
+        return Err(Error::Config(format!(
+            "environment `{}` is not built into hebb (the run stepped it in Python); evaluate it \
+             from Python with hebb.evaluate",
+            cfg.env
+        )));
+    }
     if cfg.paper_fitness {
         if cfg.env.starts_with("ant") {
             return Ok(Box::new(env::ant::make(&cfg.env, variant, true)?));
@@ -208,6 +256,7 @@ pub fn car_preset() -> TrainConfig {
         seed: 1,
         checkpoint_every: 5,
         hidden: default_hidden(),
+        external: None,
     }
 }
 
@@ -235,6 +284,7 @@ pub fn ant_preset() -> TrainConfig {
         seed: 1,
         checkpoint_every: 5,
         hidden: default_hidden(),
+        external: None,
     }
 }
 
@@ -298,16 +348,34 @@ impl Setup {
                 "--static evolves the weights themselves; drop --init coevolve".into(),
             ));
         }
-        let env = make_env(&cfg, cfg.variants.first().map(String::as_str))?;
-        for v in cfg.variants.iter().skip(1) {
-            make_env(&cfg, Some(v))?;
-        }
-        let obs_dim = env.obs_dim();
-        let cnn = cfg.env == CAR_ENV;
+        let (obs_dim, space) = match &cfg.external {
+            Some(x) => {
+                if env::ENVS.iter().any(|(n, _)| *n == cfg.env) {
+                    return Err(Error::Config(format!(
+                        "`{}` is a built-in environment; an external one needs another name",
+                        cfg.env
+                    )));
+                }
+                if !cfg.variants.is_empty() || cfg.paper_fitness {
+                    return Err(Error::Config(
+                        "an external environment has no variants and no paper fitness protocol".into(),
+                    ));
+                }
+                (x.obs_dim, x.action_space()?)
+            }
+            None => {
+                let env = make_env(&cfg, cfg.variants.first().map(String::as_str))?;
+                for v in cfg.variants.iter().skip(1) {
+                    make_env(&cfg, Some(v))?;
+                }
+                (env.obs_dim(), env.action_space())
+            }
+        };
+        let cnn = cfg.env == CAR_ENV && cfg.external.is_none();
         let n_in = if cnn { hebb_core::cnn::OUT_LEN } else { obs_dim };
         let n_cnn = if cnn { hebb_core::cnn::N_WEIGHTS } else { 0 };
-        let sizes = policy::shape(n_in, &cfg.hidden, env.action_space().n_outputs())?;
-        let mapping = if cnn { ActionMapping::Car } else { ActionMapping::for_space(&env.action_space()) };
+        let sizes = policy::shape(n_in, &cfg.hidden, space.n_outputs())?;
+        let mapping = if cnn { ActionMapping::Car } else { ActionMapping::for_space(&space) };
         let normalize = cfg.normalize.unwrap_or(!cfg.env.starts_with("ant"));
         let n_syn = sizes.n_synapses();
         let (dim, n_penalized) = if cfg.static_weights {
