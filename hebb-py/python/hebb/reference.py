@@ -322,3 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(f"wrote {a.out}: {r!r}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
