@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use hebb_core::rulefile::{ActionMap, Encoding, FrontEnd, Header, RuleFile};
-use hebb_core::{Activation, CoeffLayout, Config, HeapNetwork, Kernel, RuleKind, RuleTable, Shape, WeightInit};
+use hebb_core::{
+    Activation, CoeffLayout, Config, HeapNetwork, Kernel, RuleKind, RuleTable, Shape, WeightInit,
+};
 use hebb_train::env::{Env, Space};
 use hebb_train::es::{EsConfig, EsState, ParamInit};
 use hebb_train::export::AlignedBytes;
@@ -183,12 +185,15 @@ impl RawEnv {
                     self.env().step(hebb_train::env::Action::Discrete(n), o)
                 }
                 Space::Box { low, high } => {
-                    let a: PyReadonlyArray1<'_, f32> = action
-                        .extract()
-                        .map_err(|_| value_err("the action must be a 1-D float32 array"))?;
+                    let a: PyReadonlyArray1<'_, f32> =
+                        action.extract().map_err(|_| value_err("the action must be a 1-D float32 array"))?;
                     let a = a.as_slice().map_err(|_| value_err("the action must be contiguous"))?;
                     if a.len() != low.len() {
-                        return Err(value_err(format!("action has {} values, expected {}", a.len(), low.len())));
+                        return Err(value_err(format!(
+                            "action has {} values, expected {}",
+                            a.len(),
+                            low.len()
+                        )));
                     }
                     if a.iter().any(|v| !v.is_finite()) {
                         return Err(value_err("the action holds NaN or an infinity"));
@@ -220,6 +225,36 @@ impl RawEnv {
         Ok(out)
     }
 
+    /// Benchmark helper: seconds per step of `steps` steps taken inside Rust (no Python in
+    /// the loop) with a fixed action (`action` for discrete spaces, `value` in every component
+    /// of a box), resetting from seed 0 when an episode ends.
+    #[pyo3(signature = (steps, action=0, value=0.0))]
+    fn rust_step_seconds(&mut self, py: Python<'_>, steps: usize, action: usize, value: f32) -> f64 {
+        let n = self.shape.iter().product();
+        let act = match &self.space {
+            Space::Discrete(_) => None,
+            Space::Box { low, high } => {
+                Some(low.iter().zip(high).map(|(&l, &h)| value.clamp(l, h)).collect::<Vec<_>>())
+            }
+        };
+        let env = self.env.get_mut().unwrap_or_else(|p| p.into_inner());
+        py.detach(|| {
+            let mut obs = vec![0.0f32; n];
+            env.reset(0, &mut obs);
+            let t = std::time::Instant::now();
+            for _ in 0..steps {
+                let a = match &act {
+                    None => hebb_train::env::Action::Discrete(action),
+                    Some(a) => hebb_train::env::Action::Continuous(a),
+                };
+                if env.step(a, &mut obs).done() {
+                    env.reset(0, &mut obs);
+                }
+            }
+            t.elapsed().as_secs_f64() / steps.max(1) as f64
+        })
+    }
+
     /// World position of the body the task moves, where there is one.
     fn body_position(&mut self) -> Option<[f32; 3]> {
         self.env().body_position()
@@ -238,10 +273,20 @@ struct RawVecEnv {
 impl RawVecEnv {
     #[new]
     #[pyo3(signature = (name, n, variant=None, paper_fitness=false, threads=0))]
-    fn new(name: &str, n: usize, variant: Option<&str>, paper_fitness: bool, threads: usize) -> PyResult<Self> {
+    fn new(
+        name: &str,
+        n: usize,
+        variant: Option<&str>,
+        paper_fitness: bool,
+        threads: usize,
+    ) -> PyResult<Self> {
         let one = vecenv::make(name, variant, paper_fitness).map_err(err)?;
         let inner = VecEnv::new(name, variant, paper_fitness, n, threads).map_err(err)?;
-        Ok(RawVecEnv { shape: obs_shape(one.as_ref()), space: inner.action_space().clone(), inner: inner.into() })
+        Ok(RawVecEnv {
+            shape: obs_shape(one.as_ref()),
+            space: inner.action_space().clone(),
+            inner: inner.into(),
+        })
     }
 
     #[getter]
@@ -331,7 +376,8 @@ impl Rule {
 
     fn from_bytes(b: &[u8]) -> PyResult<Self> {
         let bytes = AlignedBytes::new(b);
-        let f = RuleFile::parse(bytes.bytes()).map_err(|e| value_err(format!("not a valid rule file: {e}")))?;
+        let f =
+            RuleFile::parse(bytes.bytes()).map_err(|e| value_err(format!("not a valid rule file: {e}")))?;
         f.coefficients().map(|_| ()).or_else(|_| f.coefficient_view().map(|_| ())).map_err(core_err)?;
         Ok(Rule { bytes })
     }
@@ -386,17 +432,23 @@ impl Rule {
             Some(a) => slice_of(a, "init_weights")?.to_vec(),
             None => vec![],
         };
-        if (init == WeightInit::Coevolve) != !iw.is_empty() {
+        if (init == WeightInit::Coevolve) == iw.is_empty() {
             return Err(value_err("init='coevolve' goes with init_weights (one per synapse), and only it"));
         }
         if !iw.is_empty() && iw.len() != shape.n_synapses() {
-            return Err(value_err(format!("init_weights: {} values, expected {}", iw.len(), shape.n_synapses())));
+            return Err(value_err(format!(
+                "init_weights: {} values, expected {}",
+                iw.len(),
+                shape.n_synapses()
+            )));
         }
         let cnn = match &cnn_weights {
             Some(a) => slice_of(a, "cnn_weights")?.to_vec(),
             None => vec![],
         };
-        if !cnn.is_empty() && (cnn.len() != hebb_core::cnn::N_WEIGHTS || shape.input() != hebb_core::cnn::OUT_LEN) {
+        if !cnn.is_empty()
+            && (cnn.len() != hebb_core::cnn::N_WEIGHTS || shape.input() != hebb_core::cnn::OUT_LEN)
+        {
             return Err(value_err(format!(
                 "cnn_weights: the car's CNN has {} weights and feeds a {}-input network; got {} weights, {} inputs",
                 hebb_core::cnn::N_WEIGHTS,
@@ -483,8 +535,13 @@ impl Rule {
             return Err(value_err("only per-synapse rules have an interchange layout"));
         }
         let mut x = vec![0.0f32; c.len()];
-        hebb_core::interchange::coeffs_to_interchange(h.rule_kind().map_err(core_err)?, h.sizes(), &c, &mut x)
-            .map_err(core_err)?;
+        hebb_core::interchange::coeffs_to_interchange(
+            h.rule_kind().map_err(core_err)?,
+            h.sizes(),
+            &c,
+            &mut x,
+        )
+        .map_err(core_err)?;
         Ok(PyArray1::from_vec(py, x))
     }
 
@@ -609,12 +666,20 @@ impl Network {
             f.expect_sizes(shape).map_err(core_err)?;
             let h = f.header();
             if h.front_end != FrontEnd::None {
-                return Err(value_err("this rule file has a CNN front end; hebb.Network runs the plastic head only"));
+                return Err(value_err(
+                    "this rule file has a CNN front end; hebb.Network runs the plastic head only",
+                ));
             }
             let mut c = vec![0.0f32; h.n_coefficients as usize];
             f.copy_coefficients(&mut c).map_err(core_err)?;
             let w = f.init_weights().map_err(core_err)?.to_vec();
-            (h.rule_kind().map_err(core_err)?, c, Some(h.config().map_err(core_err)?), Some(h.weight_init().map_err(core_err)?), w)
+            (
+                h.rule_kind().map_err(core_err)?,
+                c,
+                Some(h.config().map_err(core_err)?),
+                Some(h.weight_init().map_err(core_err)?),
+                w,
+            )
         } else if let Ok(name) = rule.extract::<String>() {
             let kind = parse_rule(&name)?;
             let n = shape.n_coefficients(kind);
@@ -631,7 +696,9 @@ impl Network {
             }
             (kind, c, None, None, vec![])
         } else {
-            return Err(value_err("rule must be a hebb.Rule (from hebb.load_rule) or a rule name such as 'ABCD_lr'"));
+            return Err(value_err(
+                "rule must be a hebb.Rule (from hebb.load_rule) or a rule name such as 'ABCD_lr'",
+            ));
         };
         if coeffs.iter().any(|v| !v.is_finite()) {
             return Err(value_err("coefficients hold NaN or an infinity"));
@@ -662,7 +729,11 @@ impl Network {
     }
 
     /// Forward pass and Hebbian update; returns the output layer's activity.
-    fn step<'py>(&mut self, py: Python<'py>, obs: PyReadonlyArrayDyn<'_, f32>) -> PyResult<Bound<'py, PyArray1<f32>>> {
+    fn step<'py>(
+        &mut self,
+        py: Python<'py>,
+        obs: PyReadonlyArrayDyn<'_, f32>,
+    ) -> PyResult<Bound<'py, PyArray1<f32>>> {
         let o = obs_slice(&obs, self.net.shape().input())?;
         let coeffs = std::mem::take(&mut self.coeffs);
         let r = RuleTable::new(self.rule, *self.net.shape(), &coeffs)
@@ -673,7 +744,11 @@ impl Network {
     }
 
     /// Forward pass only (no plasticity).
-    fn forward<'py>(&mut self, py: Python<'py>, obs: PyReadonlyArrayDyn<'_, f32>) -> PyResult<Bound<'py, PyArray1<f32>>> {
+    fn forward<'py>(
+        &mut self,
+        py: Python<'py>,
+        obs: PyReadonlyArrayDyn<'_, f32>,
+    ) -> PyResult<Bound<'py, PyArray1<f32>>> {
         let o = obs_slice(&obs, self.net.shape().input())?;
         Ok(PyArray1::from_slice(py, self.net.forward(o).map_err(core_err)?))
     }
@@ -741,7 +816,9 @@ impl Network {
     /// Every layer's output after the last step (the last is the network's output).
     #[getter]
     fn activations<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyArray1<f32>>> {
-        (0..self.net.shape().depth()).map(|l| PyArray1::from_slice(py, self.net.activity(l).unwrap_or(&[]))).collect()
+        (0..self.net.shape().depth())
+            .map(|l| PyArray1::from_slice(py, self.net.activity(l).unwrap_or(&[])))
+            .collect()
     }
 
     /// The coefficients (in-memory layout).
@@ -1136,7 +1213,11 @@ impl PyAgent {
 
     /// One step on `obs` (float32): an int, a float32 array, or None when the observation is
     /// not finite (the trainer cuts the episode there).
-    fn act<'py>(&mut self, py: Python<'py>, obs: PyReadonlyArrayDyn<'_, f32>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn act<'py>(
+        &mut self,
+        py: Python<'py>,
+        obs: PyReadonlyArrayDyn<'_, f32>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let o = slice_of(&obs, "obs")?;
         Ok(match self.agent.act(o).map_err(err)? {
             Act::Discrete(a) => Some(a.into_pyobject(py)?.into_any()),
@@ -1169,31 +1250,38 @@ fn train_run(
     let cfg: TrainConfig =
         serde_json::from_str(config_json).map_err(|e| value_err(format!("run configuration: {e}")))?;
     let mut py_err: Option<PyErr> = None;
-    let mut ev = crate::train::CallbackEvaluator::new(threads, |setup: &Setup, state: &EsState, out: &mut [CandidateResult]| {
-        let ck = Checkpoint { state: state.clone(), env_steps: 0, wall_s: 0.0 };
-        let bytes = PyBytes::new(py, &ck.encode()?);
-        let fail = |e: PyErr, slot: &mut Option<PyErr>| {
-            let interrupted = e.is_instance_of::<PyKeyboardInterrupt>(py);
-            *slot = Some(e);
-            if interrupted {
-                Error::Interrupted { signal: 2, generation: state.generation, dir: PathBuf::new() }
-            } else {
-                Error::Config("the Python evaluation failed".into())
-            }
-        };
-        let rows: Vec<(f64, u64, u32, f64)> =
-            match evaluate.call1((bytes, state.generation)).and_then(|r| r.extract()) {
-                Ok(r) => r,
-                Err(e) => return Err(fail(e, &mut py_err)),
+    let mut ev = crate::train::CallbackEvaluator::new(
+        threads,
+        |setup: &Setup, state: &EsState, out: &mut [CandidateResult]| {
+            let ck = Checkpoint { state: state.clone(), env_steps: 0, wall_s: 0.0 };
+            let bytes = PyBytes::new(py, &ck.encode()?);
+            let fail = |e: PyErr, slot: &mut Option<PyErr>| {
+                let interrupted = e.is_instance_of::<PyKeyboardInterrupt>(py);
+                *slot = Some(e);
+                if interrupted {
+                    Error::Interrupted { signal: 2, generation: state.generation, dir: PathBuf::new() }
+                } else {
+                    Error::Config("the Python evaluation failed".into())
+                }
             };
-        if rows.len() != out.len() {
-            return Err(Error::Config(format!("the evaluation returned {} results for {}", rows.len(), out.len())));
-        }
-        for (o, (total, steps, aborted, penalty)) in out.iter_mut().zip(rows) {
-            *o = crate::train::candidate_result(setup, total, steps, aborted, penalty);
-        }
-        Ok(())
-    })
+            let rows: Vec<(f64, u64, u32, f64)> =
+                match evaluate.call1((bytes, state.generation)).and_then(|r| r.extract()) {
+                    Ok(r) => r,
+                    Err(e) => return Err(fail(e, &mut py_err)),
+                };
+            if rows.len() != out.len() {
+                return Err(Error::Config(format!(
+                    "the evaluation returned {} results for {}",
+                    rows.len(),
+                    out.len()
+                )));
+            }
+            for (o, (total, steps, aborted, penalty)) in out.iter_mut().zip(rows) {
+                *o = crate::train::candidate_result(setup, total, steps, aborted, penalty);
+            }
+            Ok(())
+        },
+    )
     .map_err(err)?;
     let r = crate::train::run(&out, cfg, resume, stop_after, &mut ev);
     drop(ev);
@@ -1224,7 +1312,8 @@ fn default_config() -> PyResult<String> {
 /// Checks a run configuration (JSON) the way `hebb train` does; returns `(dim, sizes)`.
 #[pyfunction]
 fn check_config(config_json: &str) -> PyResult<(usize, Vec<usize>)> {
-    let cfg: TrainConfig = serde_json::from_str(config_json).map_err(|e| value_err(format!("run configuration: {e}")))?;
+    let cfg: TrainConfig =
+        serde_json::from_str(config_json).map_err(|e| value_err(format!("run configuration: {e}")))?;
     let s = Setup::new(cfg).map_err(err)?;
     Ok((s.dim, s.sizes.iter().copied().collect()))
 }

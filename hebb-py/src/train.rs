@@ -45,7 +45,13 @@ where
 
 /// A candidate's result from the summed returns of its episodes (every variant, every
 /// episode), as `hebb_train::train::evaluate_candidate` computes it.
-pub fn candidate_result(setup: &Setup, total: f64, steps: u64, aborted: u32, penalty: f64) -> CandidateResult {
+pub fn candidate_result(
+    setup: &Setup,
+    total: f64,
+    steps: u64,
+    aborted: u32,
+    penalty: f64,
+) -> CandidateResult {
     let n = setup.variants().len() * setup.cfg.episodes;
     CandidateResult { ret: total / n as f64, penalty, steps, aborted }
 }

@@ -48,7 +48,13 @@ pub struct VecEnv {
 
 impl VecEnv {
     /// `n` environments `name` (variant `variant`), stepped on `threads` threads (0: all cores).
-    pub fn new(name: &str, variant: Option<&str>, paper_fitness: bool, n: usize, threads: usize) -> Result<Self> {
+    pub fn new(
+        name: &str,
+        variant: Option<&str>,
+        paper_fitness: bool,
+        n: usize,
+        threads: usize,
+    ) -> Result<Self> {
         hebb_train::setup::check_count("the number of environments", n, 65_536)?;
         hebb_train::setup::check_threads(threads)?;
         let slots = (0..n)
@@ -106,9 +112,11 @@ impl VecEnv {
         let n = self.slots.len();
         let d = self.obs_dim;
         self.check_len("observation", out.obs.len(), n * d)?;
-        for (what, len) in
-            [("reward", out.reward.len()), ("terminated", out.terminated.len()), ("truncated", out.truncated.len())]
-        {
+        for (what, len) in [
+            ("reward", out.reward.len()),
+            ("terminated", out.terminated.len()),
+            ("truncated", out.truncated.len()),
+        ] {
             self.check_len(what, len, n)?;
         }
         let (low, high, a_dim): (&[f32], &[f32], usize) = match (&self.space, actions) {
@@ -126,7 +134,9 @@ impl VecEnv {
                 }
                 (low, high, low.len())
             }
-            (Space::Discrete(_), _) => return Err(Error::Config("this environment takes integer actions".into())),
+            (Space::Discrete(_), _) => {
+                return Err(Error::Config("this environment takes integer actions".into()));
+            }
             (Space::Box { .. }, _) => {
                 return Err(Error::Config("this environment takes float32 actions".into()));
             }

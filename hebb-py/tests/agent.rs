@@ -178,7 +178,25 @@ fn vector_env_steps_like_single_envs_and_autoresets() {
     }
     assert!(resets > 0, "alternating actions end CartPole episodes within 300 steps");
     // Wrong lengths and out-of-range actions are errors, not panics.
-    assert!(v.step(Actions::Discrete(&[0; 4]), Out { obs: &mut obs, reward: &mut r, terminated: &mut te, truncated: &mut tr }).is_err());
-    assert!(v.step(Actions::Discrete(&[0, 1, 2, 0, 1]), Out { obs: &mut obs, reward: &mut r, terminated: &mut te, truncated: &mut tr }).is_err());
-    assert!(v.step(Actions::Continuous(&[0.0; 5]), Out { obs: &mut obs, reward: &mut r, terminated: &mut te, truncated: &mut tr }).is_err());
+    assert!(
+        v.step(
+            Actions::Discrete(&[0; 4]),
+            Out { obs: &mut obs, reward: &mut r, terminated: &mut te, truncated: &mut tr }
+        )
+        .is_err()
+    );
+    assert!(
+        v.step(
+            Actions::Discrete(&[0, 1, 2, 0, 1]),
+            Out { obs: &mut obs, reward: &mut r, terminated: &mut te, truncated: &mut tr }
+        )
+        .is_err()
+    );
+    assert!(
+        v.step(
+            Actions::Continuous(&[0.0; 5]),
+            Out { obs: &mut obs, reward: &mut r, terminated: &mut te, truncated: &mut tr }
+        )
+        .is_err()
+    );
 }

@@ -32,19 +32,24 @@ fn fnv(v: &[f32]) -> String {
 
 fn normals(seed: u64, n: usize, scale: f32) -> Vec<f32> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    (0..n).map(|_| { let x: f64 = StandardNormal.sample(&mut rng); scale * x as f32 }).collect()
+    (0..n)
+        .map(|_| {
+            let x: f64 = StandardNormal.sample(&mut rng);
+            scale * x as f32
+        })
+        .collect()
 }
 
 fn network_case(rule: RuleKind, sizes: &[usize], output: Activation, normalize: bool, seed: u64) -> Value {
     let shape = hebb_core::Shape::new(sizes).unwrap();
     let coeffs = normals(seed, shape.n_coefficients(rule), 0.1);
-    let mut net = HeapNetwork::with_shape(shape, Config { output, normalize, kernel: Kernel::best() }).unwrap();
+    let mut net =
+        HeapNetwork::with_shape(shape, Config { output, normalize, kernel: Kernel::best() }).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed + 1);
     net.reset_weights(WeightInit::Uniform, &mut rng).unwrap();
     let table = RuleTable::new(rule, shape, &coeffs).unwrap();
     let obs = normals(seed + 2, 6 * sizes[0], 1.0);
-    let outputs: Vec<Vec<u32>> =
-        obs.chunks(sizes[0]).map(|o| bits(net.step(&table, o).unwrap())).collect();
+    let outputs: Vec<Vec<u32>> = obs.chunks(sizes[0]).map(|o| bits(net.step(&table, o).unwrap())).collect();
     let activations: Vec<Vec<u32>> = (0..shape.depth()).map(|l| bits(net.activity(l).unwrap())).collect();
     json!({
         "rule": rule.name(),
@@ -72,7 +77,13 @@ fn es_case(dim: usize, n_penalized: usize, cfg: EsConfig, seed: u64, full: bool)
         let returns: Vec<f64> = cands
             .chunks(dim)
             .enumerate()
-            .map(|(i, c)| if i % 3 == 2 { 1.0 } else { -(c.iter().map(|v| (v - 0.5) * (v - 0.5)).sum::<f32>() as f64) + g as f64 })
+            .map(|(i, c)| {
+                if i % 3 == 2 {
+                    1.0
+                } else {
+                    -(c.iter().map(|v| (v - 0.5) * (v - 0.5)).sum::<f32>() as f64) + g as f64
+                }
+            })
             .collect();
         let fitness: Vec<f64> =
             returns.iter().zip(cands.chunks(dim)).map(|(r, c)| r + s.penalty(c, cfg.weight_decay)).collect();

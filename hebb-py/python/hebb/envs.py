@@ -81,6 +81,8 @@ class HebbEnv(gymnasium.Env):
         self._raw = RawEnv(name, self.variant, paper_fitness)
         self.observation_space, self.action_space = _spaces(self._raw)
         self._discrete = isinstance(self.action_space, spaces.Discrete)
+        self._raw_step = self._raw.step
+        self._act_shape = self.action_space.shape
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
@@ -88,13 +90,11 @@ class HebbEnv(gymnasium.Env):
         return self._raw.reset(s), {}
 
     def step(self, action):
-        if self._discrete:
-            a = action
-        else:
-            a = np.asarray(action, dtype=np.float32)
-            if a.shape != self.action_space.shape:
-                raise ValueError(f"action of shape {a.shape}, expected {self.action_space.shape}")
-        obs, reward, terminated, truncated = self._raw.step(a)
+        if not self._discrete:
+            action = np.asarray(action, dtype=np.float32)
+            if action.shape != self._act_shape:
+                raise ValueError(f"action of shape {action.shape}, expected {self._act_shape}")
+        obs, reward, terminated, truncated = self._raw_step(action)
         return obs, reward, terminated, truncated, {}
 
     def render(self):
