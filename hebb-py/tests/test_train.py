@@ -91,3 +91,34 @@ def test_gymnasium_cartpole_is_solved(tmp_path):
     print(f"train {t1 - t0:.1f} s, evaluation {time.monotonic() - t1:.1f} s, "
           f"mean {np.mean(returns):.1f} over 20 episodes")
     assert np.mean(returns) >= 475, returns
+
+
+class _Interrupting(gymnasium.Wrapper):
+    """Gymnasium's CartPole that raises KeyboardInterrupt (as Ctrl-C does) at one step."""
+
+    steps = 0
+    at = None
+
+    def step(self, action):
+        _Interrupting.steps += 1
+        if _Interrupting.steps == _Interrupting.at:
+            raise KeyboardInterrupt
+        return super().step(action)
+
+
+def test_ctrl_c_writes_the_checkpoint_and_resume_finishes_the_same_run(tmp_path):
+    def make():
+        return _Interrupting(gymnasium.make("CartPole-v1"))
+
+    kw = dict(env_name="CartPole-v1", workers=1, progress=False, checkpoint_every=1, **{**SMALL, "gens": 4})
+    _Interrupting.steps, _Interrupting.at = 0, None
+    hebb.train(make, out=tmp_path / "full", **kw)
+    total = _Interrupting.steps
+    _Interrupting.steps, _Interrupting.at = 0, total // 2
+    with pytest.raises(KeyboardInterrupt, match="resume=True"):
+        hebb.train(make, out=tmp_path / "cut", **kw)
+    assert (tmp_path / "cut/checkpoint.bin").exists() and not (tmp_path / "cut/rule.hebb").exists()
+    _Interrupting.at = None
+    hebb.train(make, out=tmp_path / "cut", resume=True, **kw)
+    assert (tmp_path / "cut/rule.hebb").read_bytes() == (tmp_path / "full/rule.hebb").read_bytes()
+    assert rows(tmp_path / "cut") == rows(tmp_path / "full")

@@ -24,11 +24,20 @@ ENV_IDS = {
 
 _FPS = 50
 
+# Observation bounds where the task has them (Gymnasium's own): CartPole's cart position and
+# pole angle (twice the termination thresholds), Pendulum's cos, sin and angular velocity.
+_OBS_HIGH = {
+    "cartpole": np.array([4.8, np.inf, 2 * 12 * 2 * np.pi / 360, np.inf], np.float32),
+    "pendulum": np.array([1.0, 1.0, 8.0], np.float32),
+}
 
-def _spaces(raw) -> tuple[spaces.Box, spaces.Space]:
+
+def _spaces(raw, name: str | None = None) -> tuple[spaces.Box, spaces.Space]:
     shape = tuple(raw.obs_shape)
     if len(shape) == 3:  # the car's 3×84×84 pixels, scaled to [0, 1]
         obs = spaces.Box(0.0, 1.0, shape, np.float32)
+    elif name in _OBS_HIGH:
+        obs = spaces.Box(-_OBS_HIGH[name], _OBS_HIGH[name], dtype=np.float32)
     else:
         obs = spaces.Box(-np.inf, np.inf, shape, np.float32)
     if raw.n_actions is not None:
@@ -79,7 +88,7 @@ class HebbEnv(gymnasium.Env):
         self.variant = _variant(morphology, variant)
         self.render_mode = render_mode
         self._raw = RawEnv(name, self.variant, paper_fitness)
-        self.observation_space, self.action_space = _spaces(self._raw)
+        self.observation_space, self.action_space = _spaces(self._raw, name)
         self._discrete = isinstance(self.action_space, spaces.Discrete)
         self._raw_step = self._raw.step
         self._act_shape = self.action_space.shape
@@ -134,7 +143,7 @@ class HebbVecEnv(VectorEnv):
         self.name = name
         self.num_envs = int(num_envs)
         self._raw = RawVecEnv(name, self.num_envs, _variant(morphology, variant), paper_fitness, threads)
-        self.single_observation_space, self.single_action_space = _spaces(self._raw)
+        self.single_observation_space, self.single_action_space = _spaces(self._raw, name)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self._discrete = isinstance(self.single_action_space, spaces.Discrete)
