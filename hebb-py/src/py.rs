@@ -852,6 +852,18 @@ impl Network {
     }
 }
 
+/// The car's CNN front end: the 648 features of a 3×84×84 image (`[channel][row][column]`).
+#[pyfunction]
+fn cnn_forward<'py>(
+    py: Python<'py>,
+    weights: PyReadonlyArrayDyn<'_, f32>,
+    image: PyReadonlyArrayDyn<'_, f32>,
+) -> PyResult<Bound<'py, PyArray1<f32>>> {
+    let (w, x) = (slice_of(&weights, "weights")?, slice_of(&image, "image")?);
+    let mut cnn = Box::new(hebb_core::cnn::Cnn::new());
+    Ok(PyArray1::from_slice(py, &cnn.forward(w, x).map_err(core_err)?[..]))
+}
+
 /// Number of coefficients of `rule` on a network of `sizes`.
 #[pyfunction]
 fn n_coefficients(rule: &str, sizes: Vec<usize>) -> PyResult<usize> {
@@ -1329,6 +1341,7 @@ fn _hebb(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(builtin_envs, m)?)?;
     m.add_function(wrap_pyfunction!(load_rule, m)?)?;
     m.add_function(wrap_pyfunction!(n_coefficients, m)?)?;
+    m.add_function(wrap_pyfunction!(cnn_forward, m)?)?;
     m.add_function(wrap_pyfunction!(coeffs_from_interchange, m)?)?;
     m.add_function(wrap_pyfunction!(derive_seed, m)?)?;
     m.add_function(wrap_pyfunction!(train_run, m)?)?;

@@ -86,3 +86,33 @@ def test_import_refuses_bad_files(tmp_path):
     write_torch_save(tmp_path / "x.dat", c)
     with pytest.raises(ValueError, match="rule"):
         hebb.import_reference(tmp_path / "x.dat")
+
+
+def test_car_cnn_import_keeps_the_reference_features(tmp_path, hebb_cli):
+    """The reference feeds its CNN the image transposed; the imported CNN on hebb's image gives
+    the reference's features, in hebb's order, and the first layer follows them."""
+    rng = np.random.default_rng(5)
+    cnn = rng.standard_normal(1362).astype(np.float32) * 0.3
+    image = rng.uniform(0, 1, (3, 84, 84)).astype(np.float32)
+    ref_features = hebb._hebb.cnn_forward(cnn, np.ascontiguousarray(image.transpose(0, 2, 1)))
+    sizes = (648, 128, 64, 3)
+    c = reference_coeffs(sizes, seed=6)
+    cp = tmp_path / "HEBcoeffs__CarRacing-v0__rew_800__ABCD_lr__init_uni__pop_200__coeffs__99.dat"
+    kp = tmp_path / "HEBcoeffs__CarRacing-v0__rew_800__ABCD_lr__init_uni__pop_200__CNN_parameters__99.dat"
+    write_torch_save(cp, c)
+    write_torch_save(kp, cnn.reshape(-1, 1))
+    rule = hebb.import_reference(cp, cnn=kp, out=tmp_path / "car.hebb")
+    assert (rule.env, rule.action_map, rule.sizes) == ("car-racing", "car", list(sizes))
+    ours = hebb._hebb.cnn_forward(rule.cnn_weights, image)
+    # hebb feature (ch, row, col) is the reference's (ch, col, row) — to rounding: the
+    # transposed kernels sum their products in another order.
+    np.testing.assert_allclose(ours.reshape(8, 9, 9), ref_features.reshape(8, 9, 9).transpose(0, 2, 1), atol=2e-6)
+    assert not np.allclose(ours, ref_features, atol=1e-2), "the reordering is not a no-op"
+    # Input i of the first layer moved with its feature: synapse (i → j) keeps its coefficients.
+    x = rule.interchange_coefficients().reshape(-1, 5)
+    for ch, r, q, j in [(0, 0, 1, 0), (3, 2, 7, 5), (7, 8, 0, 127)]:
+        i_hebb, i_ref = ch * 81 + r * 9 + q, ch * 81 + q * 9 + r
+        assert np.array_equal(x[i_hebb * 128 + j], c[i_ref * 128 + j])
+    assert np.array_equal(x[648 * 128 :], c[648 * 128 :]), "later layers unchanged"
+    # The CLI takes the imported car rule.
+    assert "car-racing" in hebb_cli("inspect", tmp_path / "car.hebb")

@@ -209,6 +209,29 @@ def _env_from_name(path: Path) -> str | None:
     return m.group(1) if m else None
 
 
+# The car's CNN: conv 6@3×3 on 3 channels, conv 8@5×5 on 6, then 8×9×9 features.
+_CNN_SHAPES = ((6, 3, 3, 3), (8, 6, 5, 5))
+_FEATURES = (8, 9, 9)
+
+
+def _cnn_from_reference(w: np.ndarray) -> np.ndarray:
+    """The reference feeds its CNN the image transposed — (channel, column, row) — where hebb
+    feeds (channel, row, column). Convolving a transposed image with a kernel is convolving the
+    image with the transposed kernel and transposing the result (square strides and pools keep
+    this exact), so the reference's kernels transposed (ky ↔ kx) give, on hebb's image, the
+    reference's feature maps transposed; :func:`_reference_feature_of` reorders them."""
+    n1 = int(np.prod(_CNN_SHAPES[0]))
+    k1 = w[:n1].reshape(_CNN_SHAPES[0]).transpose(0, 1, 3, 2)
+    k2 = w[n1:].reshape(_CNN_SHAPES[1]).transpose(0, 1, 3, 2)
+    return np.ascontiguousarray(np.concatenate([k1.ravel(), k2.ravel()]), dtype=np.float32)
+
+
+def _reference_feature_of() -> np.ndarray:
+    """For each hebb feature index (c, row, col), the reference's feature index (c, col, row)."""
+    c, r, q = np.meshgrid(*(np.arange(n) for n in _FEATURES), indexing="ij")
+    return (c * _FEATURES[1] * _FEATURES[2] + q * _FEATURES[2] + r).ravel()
+
+
 def import_reference(
     coeffs: str | os.PathLike,
     *,
@@ -260,11 +283,36 @@ def import_reference(
             f"{path.name}: {c.size} coefficients (shape {c.shape}); rule {rule} on a "
             f"{'-'.join(map(str, sizes))} network has {n}"
         )
+    n_syn = _n_synapses(sizes)
+    if c.ndim == 2 and c.shape[0] != n_syn:
+        raise ValueError(f"{path.name}: shape {c.shape}, expected ({n_syn}, coefficients per synapse)")
+    c = c.reshape(n_syn, -1)
+    n_cnn = sum(int(np.prod(s)) for s in _CNN_SHAPES)
     w = None
+    raw = load_reference_coefficients(cnn).reshape(-1) if cnn is not None else None
     if init_weights is not None:
         w = load_reference_coefficients(init_weights).reshape(-1)
         init = "coevolve"
-    cnn_w = load_reference_coefficients(cnn).reshape(-1) if cnn is not None else None
+        if raw is None and w.size == n_cnn + n_syn and sizes[0] == int(np.prod(_FEATURES)):
+            # The car's co-evolved vector holds the CNN's parameters, then the weights.
+            raw, w = w[:n_cnn], w[n_cnn:]
+        if w.size != n_syn:
+            raise ValueError(f"{init_weights}: {w.size} initial weights, the network has {n_syn} synapses")
+    cnn_w = None
+    if raw is not None:
+        if raw.size != sum(int(np.prod(s)) for s in _CNN_SHAPES) or sizes[0] != int(np.prod(_FEATURES)):
+            raise ValueError(
+                f"{raw.size} CNN parameters for a {sizes[0]}-input network; the car's CNN has {n_cnn} and feeds 648 inputs"
+            )
+        cnn_w = _cnn_from_reference(raw)
+        # The first layer's inputs follow the features into hebb's order.
+        ref = _reference_feature_of()
+        n_out = sizes[1]
+        layer0 = c[: sizes[0] * n_out].reshape(sizes[0], n_out, -1)[ref]
+        c = np.concatenate([layer0.reshape(-1, c.shape[1]), c[sizes[0] * n_out :]])
+        if w is not None:
+            w0 = w[: sizes[0] * n_out].reshape(n_out, sizes[0])[:, ref]
+            w = np.concatenate([w0.ravel(), w[sizes[0] * n_out :]])
     if generations is None:
         m = re.search(r"__(\d+)\.dat$", path.name)
         generations = int(m.group(1)) + 1 if m else 0
@@ -287,6 +335,10 @@ def import_reference(
     if out is not None:
         r.save(Path(out))
     return r
+
+
+def _n_synapses(sizes) -> int:
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
