@@ -69,6 +69,7 @@ impl ExternalEnv {
     /// The action space, checked: at least one action; a box with finite bounds, `low ≤ high`.
     pub fn action_space(&self) -> Result<Space> {
         let bad = |m: String| Err(Error::Config(format!("external environment: {m}")));
+        let bounded = self.low.iter().zip(&self.high).all(|(l, h)| l.is_finite() && h.is_finite() && l <= h);
         match self.discrete {
             Some(0) => bad("a discrete action space needs at least one action".into()),
             Some(n) => Ok(Space::Discrete(n)),
@@ -77,9 +78,7 @@ impl ExternalEnv {
                 self.low.len(),
                 self.high.len()
             )),
-            None if !self.low.iter().zip(&self.high).all(|(l, h)| l.is_finite() && h.is_finite() && l <= h) => {
-                bad("action bounds must be finite with low ≤ high".into())
-            }
+            None if !bounded => bad("action bounds must be finite with low ≤ high".into()),
             None => Ok(Space::Box { low: self.low.clone(), high: self.high.clone() }),
         }
     }
