@@ -6,7 +6,7 @@ use std::str::FromStr;
 use hebb_core::{Kernel, RuleKind, Shape, WeightInit};
 use serde::{Deserialize, Serialize};
 
-use crate::env::{Env, EnvFactory, FrontEnd, Task};
+use crate::env::{Env, EnvFactory, FrontEnd, Space, Task};
 use crate::error::{Error, Result};
 use crate::es::{EsConfig, ParamInit};
 use crate::policy::{self, ActionMapping, HIDDEN, PlasticNet, make_net, net_config};
@@ -45,6 +45,45 @@ pub struct TrainConfig {
     /// existed read it as the default.
     #[serde(default = "default_hidden")]
     pub hidden: Vec<usize>,
+    /// An environment hebb does not build itself (a Gymnasium environment the `hebb` Python
+    /// package steps in Python): its observation length and action space, all a run's layout
+    /// needs. Absent (and not written) for the built-in environments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<ExternalEnv>,
+}
+
+/// The spaces of an environment stepped outside hebb ([`TrainConfig::external`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExternalEnv {
+    /// Length of the (flattened) observation.
+    pub obs_dim: usize,
+    /// Number of discrete actions, or `None` for a continuous box.
+    pub discrete: Option<usize>,
+    /// Lower bounds of the action box (empty for discrete actions).
+    #[serde(default)]
+    pub low: Vec<f32>,
+    /// Upper bounds of the action box (empty for discrete actions).
+    #[serde(default)]
+    pub high: Vec<f32>,
+}
+
+impl ExternalEnv {
+    /// The action space, checked: at least one action; a box with finite bounds, `low ≤ high`.
+    pub fn action_space(&self) -> Result<Space> {
+        let bad = |m: String| Err(Error::Config(format!("external environment: {m}")));
+        let bounded = self.low.iter().zip(&self.high).all(|(l, h)| l.is_finite() && h.is_finite() && l <= h);
+        match self.discrete {
+            Some(0) => bad("a discrete action space needs at least one action".into()),
+            Some(n) => Ok(Space::Discrete(n)),
+            None if self.low.is_empty() || self.low.len() != self.high.len() => bad(format!(
+                "an action box needs as many lower as upper bounds, at least one (got {} and {})",
+                self.low.len(),
+                self.high.len()
+            )),
+            None if !bounded => bad("action bounds must be finite with low ≤ high".into()),
+            None => Ok(Space::Box { low: self.low.clone(), high: self.high.clone() }),
+        }
+    }
 }
 
 fn default_hidden() -> Vec<usize> {
@@ -77,6 +116,7 @@ impl Default for TrainConfig {
             seed: 1,
             checkpoint_every: 10,
             hidden: default_hidden(),
+            external: None,
         }
     }
 }
@@ -225,6 +265,7 @@ pub fn car_preset() -> TrainConfig {
         seed: 1,
         checkpoint_every: 5,
         hidden: default_hidden(),
+        external: None,
     }
 }
 
@@ -252,6 +293,7 @@ pub fn ant_preset() -> TrainConfig {
         seed: 1,
         checkpoint_every: 5,
         hidden: default_hidden(),
+        external: None,
     }
 }
 
@@ -308,7 +350,20 @@ impl Setup {
     /// environment `cfg.env` names.
     pub fn new(cfg: TrainConfig) -> Result<Self> {
         cfg.validate()?;
-        let env = EnvFactory::builtin(&cfg.env)?;
+        let env = match &cfg.external {
+            // Stepped outside hebb (the `hebb` Python package): the layout comes from the
+            // recorded spaces, and nothing here can build one.
+            Some(_) => {
+                let name = cfg.env.clone();
+                EnvFactory::new(cfg.env.clone(), move |_| {
+                    Err(Error::Config(format!(
+                        "environment `{name}` is not built into hebb (the run stepped it in Python); \
+                         evaluate it from Python with hebb.evaluate"
+                    )))
+                })
+            }
+            None => EnvFactory::builtin(&cfg.env)?,
+        };
         Setup::with_env(cfg, env)
     }
 
@@ -330,15 +385,32 @@ impl Setup {
                 "--static evolves the weights themselves; drop --init coevolve".into(),
             ));
         }
-        let first = env.make(cfg.variants.first().map(String::as_str), cfg.paper_fitness)?;
-        for v in cfg.variants.iter().skip(1) {
-            env.make(Some(v), cfg.paper_fitness)?;
-        }
-        let task = first.task();
+        let (task, obs_dim, space) = match &cfg.external {
+            Some(x) => {
+                if crate::env::ENVS.iter().any(|(n, _)| *n == cfg.env) {
+                    return Err(Error::Config(format!(
+                        "`{}` is a built-in environment; an external one needs another name",
+                        cfg.env
+                    )));
+                }
+                if !cfg.variants.is_empty() || cfg.paper_fitness {
+                    return Err(Error::Config(
+                        "an external environment has no variants and no paper fitness protocol".into(),
+                    ));
+                }
+                (Task::default(), x.obs_dim, x.action_space()?)
+            }
+            None => {
+                let first = env.make(cfg.variants.first().map(String::as_str), cfg.paper_fitness)?;
+                for v in cfg.variants.iter().skip(1) {
+                    env.make(Some(v), cfg.paper_fitness)?;
+                }
+                (first.task(), first.obs_dim(), first.action_space())
+            }
+        };
         if cfg.paper_fitness && !task.fitness_protocol {
             return Err(Error::NoFitnessProtocol { env: cfg.env.clone() });
         }
-        let obs_dim = first.obs_dim();
         let (n_in, n_cnn) = match task.front_end {
             FrontEnd::Raw => (obs_dim, 0),
             FrontEnd::CarCnn if obs_dim == hebb_core::cnn::IN_LEN => {
@@ -353,7 +425,6 @@ impl Setup {
                 )));
             }
         };
-        let space = first.action_space();
         let sizes = policy::shape(n_in, &cfg.hidden, space.n_outputs())?;
         let mapping = ActionMapping::for_task(task.actions, &space)?;
         let normalize = cfg.normalize.unwrap_or(task.normalize);
