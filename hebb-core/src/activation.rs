@@ -27,7 +27,14 @@ fn floor_i32(v: f32) -> i32 {
 pub fn exp(x: f32) -> f32 {
     let x = x.clamp(-87.0, 88.0);
     let n = floor_i32(LOG2E * x + 0.5);
-    let nf = n as f32;
+    exp_reduced(x, n as f32, n)
+}
+
+/// The rest of [`exp`] once `n = floor(x·log2(e) + 0.5)` is known (`nf` = `n` as `f32`):
+/// `e^x = 2^n · e^r` with `r = x − n·ln 2` (in two parts), `e^r` by a degree-6 polynomial and
+/// `2^n` by construction of the exponent bits (n ∈ [-126, 127] for the clamped range).
+#[inline(always)]
+fn exp_reduced(x: f32, nf: f32, n: i32) -> f32 {
     let r = x - nf * LN2_HI;
     let r = r - nf * LN2_LO;
     let z = r * r;
@@ -38,8 +45,7 @@ pub fn exp(x: f32) -> f32 {
         * z
         + r
         + 1.0;
-    // 2^n by construction of the exponent bits. n ∈ [-126, 127] for the clamped range.
-    let scale = f32::from_bits(((n + 127) as u32) << 23);
+    let scale = f32::from_bits((n.wrapping_add(127) as u32).wrapping_shl(23));
     p * scale
 }
 
@@ -95,18 +101,7 @@ fn exp_nonneg(x: f32) -> f32 {
     let r = (v + M) - M;
     let nf = if r > v { r - 1.0 } else { r };
     let n = (nf + M).to_bits().wrapping_sub(M.to_bits()) as i32;
-    let r = x - nf * LN2_HI;
-    let r = r - nf * LN2_LO;
-    let z = r * r;
-    let p = (((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
-        + 1.666_666_5e-1)
-        * r
-        + 5.0e-1)
-        * z
-        + r
-        + 1.0;
-    let scale = f32::from_bits((n.wrapping_add(127) as u32).wrapping_shl(23));
-    p * scale
+    exp_reduced(x, nf, n)
 }
 
 /// [`tanh`] without branches (every path computed, one selected).

@@ -362,34 +362,10 @@ fn span_update(
         ($c:expr) => {{
             macro_rules! s {
                 ($r:ty) => {
-                    if <$r as RuleFn>::N == 0 {
-                    } else if norm {
+                    if <$r as RuleFn>::N > 0 {
                         // SAFETY: lengths checked above: the row, `pre` and every plane cover
                         // `n_in` floats.
-                        unsafe {
-                            scalar::update_row::<$r, true, _>(
-                                row.as_mut_ptr(),
-                                $c.as_ptr(),
-                                plane,
-                                pre.as_ptr(),
-                                post,
-                                n_in,
-                                wmax,
-                            )
-                        }
-                    } else {
-                        // SAFETY: as above.
-                        unsafe {
-                            scalar::update_row::<$r, false, _>(
-                                row.as_mut_ptr(),
-                                $c.as_ptr(),
-                                plane,
-                                pre.as_ptr(),
-                                post,
-                                n_in,
-                                wmax,
-                            )
-                        }
+                        unsafe { portable_row::<$r, _>(norm, row, $c, plane, pre, post, wmax) }
                     }
                 };
             }
@@ -404,6 +380,31 @@ fn span_update(
         }
         Coefficients::F32(c) => portable!(c),
         Coefficients::F16(c) => portable!(c),
+    }
+}
+
+/// [`scalar::update_row`] with the normalisation flag as a run-time choice.
+///
+/// # Safety
+/// `pre` as long as `row`; `c` covering `(R::N − 1)·plane + row.len()` values.
+#[inline(always)]
+unsafe fn portable_row<R: RuleFn, T: scalar::Coef>(
+    norm: bool,
+    row: &mut [f32],
+    c: &[T],
+    plane: usize,
+    pre: &[f32],
+    post: f32,
+    wmax: &mut [f32; W],
+) {
+    let (r, c, p, n) = (row.as_mut_ptr(), c.as_ptr(), pre.as_ptr(), row.len());
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        if norm {
+            scalar::update_row::<R, true, T>(r, c, plane, p, post, n, wmax)
+        } else {
+            scalar::update_row::<R, false, T>(r, c, plane, p, post, n, wmax)
+        }
     }
 }
 
