@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Firmware CI: builds hebb-mcu for thumbv7em-none-eabihf (release, with its link-time no-panic
-# check), prints its flash/RAM use, and runs the desktop<->firmware bit-parity test under QEMU.
+# Firmware CI: builds every board program of hebb-mcu for thumbv7em-none-eabihf (release; the
+# emulated board's with its link-time no-panic check), prints their flash/RAM use, checks that a
+# rule too big for a board fails the build with one line, and runs under QEMU the
+# desktop<->firmware bit-parity test, the control-loop test and the serial (pty) HIL test.
 # Needs: qemu-system-arm (apt-get install -y qemu-system-arm) and the target
 # (rustup target add thumbv7em-none-eabihf).
 set -euo pipefail
@@ -11,21 +13,27 @@ if ! command -v qemu-system-arm >/dev/null; then
     exit 1
 fi
 
-echo "== hebb-mcu: release build (default rule hebb-mcu/rules/ant.hebb, no-panic link check)"
 # The firmware has its own target directory and flags: don't inherit the host's.
-(cd hebb-mcu && env -u CARGO_TARGET_DIR -u RUSTFLAGS cargo build --release --locked)
+mcu() { (cd hebb-mcu && env -u CARGO_TARGET_DIR -u RUSTFLAGS cargo "$@"); }
 
-elf=hebb-mcu/target/thumbv7em-none-eabihf/release/hebb-mcu
+echo "== hebb-mcu: release builds of every board (default rule hebb-mcu/rules/ant.hebb)"
+mcu build --release --locked                                                   # QEMU netduinoplus2
+mcu build --release --locked --no-default-features --features board-stm32f4    # STM32F4DISCOVERY
+mcu build --release --locked --no-default-features --features board-nrf52840   # nRF52840-DK
+mcu build --release --locked --no-default-features --features board-stm32f4,defmt
+
 size_tool=""
 for t in llvm-size rust-size arm-none-eabi-size; do
     if command -v "$t" >/dev/null; then size_tool=$t; break; fi
 done
+bins="qemu-netduinoplus2 qemu-netduinoplus2-control stm32f4discovery stm32f4discovery-control nrf52840dk nrf52840dk-control"
 if [ -n "$size_tool" ]; then
     echo "== flash/RAM ($size_tool; flash = text + data, static RAM = data + bss)"
-    "$size_tool" "$elf"
+    (cd hebb-mcu/target/thumbv7em-none-eabihf/release && "$size_tool" $bins)
 else
     echo "== flash/RAM: no size tool (llvm-size, rust-size or arm-none-eabi-size) found; skipped"
+    for b in $bins; do test -f "hebb-mcu/target/thumbv7em-none-eabihf/release/$b"; done
 fi
 
-echo "== desktop <-> firmware parity under QEMU"
-cargo test -p hebb-tests --test firmware -- --nocapture
+echo "== desktop <-> firmware parity, control loop, under QEMU"
+cargo test -p hebb-tests --test firmware --test firmware_control -- --nocapture

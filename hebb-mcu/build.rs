@@ -8,15 +8,16 @@
 //! sized for them, in a `static`) and the wire buffers' lengths. A rule whose network does not
 //! fit the chip (flash for the rule file and the code, RAM for the weights, buffers and stack)
 //! fails the build with one line giving what it needs and what the chip has.
+//!
+//! The board comes from the one `board-*` cargo feature that is on (`board-qemu`, the default;
+//! `board-stm32f4`; `board-nrf52840`); its linker memory map is `memory/<board>.x`, whose
+//! `FLASH` and `RAM` lengths are the budget the rule is checked against.
 
 use std::path::PathBuf;
 
 use hebb_core::rulefile::RuleFile;
 use hebb_core::wire;
 
-/// The chip (memory.x): STM32F405 as QEMU's netduinoplus2 models it.
-const FLASH_BYTES: usize = 1024 * 1024;
-const RAM_BYTES: usize = 128 * 1024;
 /// Flash for the code besides the rule file (the firmware's text is about 30 KiB).
 const CODE_BYTES: usize = 64 * 1024;
 /// RAM besides the network and the wire buffers: stack (measured peak under 2 KiB) and data.
@@ -27,15 +28,68 @@ fn fail(msg: String) -> ! {
     std::process::exit(1);
 }
 
+/// The boards: cargo feature, memory map file under `memory/`, the chip's name for messages.
+const BOARDS: [(&str, &str, &str); 3] = [
+    ("BOARD_QEMU", "qemu-netduinoplus2.x", "STM32F405 (QEMU netduinoplus2)"),
+    ("BOARD_STM32F4", "stm32f407vg.x", "STM32F407VG (STM32F4DISCOVERY)"),
+    ("BOARD_NRF52840", "nrf52840.x", "nRF52840"),
+];
+
+/// The `LENGTH` of memory region `region` in a cortex-m-rt `memory.x` (`K`/`M` suffixes).
+fn region_length(memory_x: &str, region: &str) -> Option<usize> {
+    let line = memory_x.lines().find(|l| l.trim_start().starts_with(region))?;
+    let len = line.split("LENGTH").nth(1)?.trim_start().strip_prefix('=')?.trim();
+    let len = len.trim_end_matches(|c: char| c == ',' || c.is_whitespace());
+    let (digits, scale) = match len.as_bytes().last()? {
+        b'K' => (&len[..len.len() - 1], 1024),
+        b'M' => (&len[..len.len() - 1], 1024 * 1024),
+        _ => (len, 1),
+    };
+    let n = if let Some(hex) = digits.strip_prefix("0x") {
+        usize::from_str_radix(hex, 16).ok()?
+    } else {
+        digits.parse().ok()?
+    };
+    Some(n * scale)
+}
+
 fn main() {
     println!("cargo:rerun-if-env-changed=HEBB_RULE");
-    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed=memory");
     let manifest =
         PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
 
-    // memory.x next to link.x (cortex-m-rt's linker script INCLUDEs it).
-    std::fs::copy(manifest.join("memory.x"), out.join("memory.x")).expect("copy memory.x to OUT_DIR");
+    let on: Vec<_> =
+        BOARDS.iter().filter(|(f, _, _)| std::env::var_os(format!("CARGO_FEATURE_{f}")).is_some()).collect();
+    let &&(_, map, chip) = match on.as_slice() {
+        [one] => one,
+        [] => fail("no board: enable one of the features board-qemu (the default), board-stm32f4, board-nrf52840".into()),
+        _ => fail(
+            "more than one board feature is on; build a real board with --no-default-features --features board-…"
+                .into(),
+        ),
+    };
+    // memory.x next to link.x (cortex-m-rt's linker script INCLUDEs it); the board's map is the
+    // budget of the fit check below.
+    let memory_x = std::fs::read_to_string(manifest.join("memory").join(map))
+        .unwrap_or_else(|e| fail(format!("cannot read memory/{map}: {e}")));
+    let (Some(flash_bytes), Some(ram_bytes)) =
+        (region_length(&memory_x, "FLASH"), region_length(&memory_x, "RAM"))
+    else {
+        fail(format!("memory/{map}: no FLASH or RAM region with a LENGTH"))
+    };
+    write_if_changed(&out.join("memory.x"), memory_x.as_bytes());
+    if std::env::var_os("CARGO_FEATURE_DEFMT").is_some() {
+        if std::env::var_os("CARGO_FEATURE_BOARD_QEMU").is_some() {
+            fail(
+                "the defmt feature logs over RTT through a debug probe: real boards only (QEMU has none)"
+                    .into(),
+            );
+        }
+        // defmt's linker script, for its log strings.
+        println!("cargo:rustc-link-arg=-Tdefmt.x");
+    }
     println!("cargo:rustc-link-search={}", out.display());
 
     let rule = match std::env::var_os("HEBB_RULE") {
@@ -72,14 +126,14 @@ fn main() {
         + wire::max_encoded(max_floats) * 2
         + wire::max_raw(max_floats)
         + STACK_BYTES;
-    if flash > FLASH_BYTES || ram > RAM_BYTES {
+    if flash > flash_bytes || ram > ram_bytes {
         fail(format!(
-            "HEBB_RULE: the {shape} network of {} does not fit the STM32F405: it needs {} KiB flash and {} KiB RAM, the chip has {} KiB flash and {} KiB RAM",
+            "HEBB_RULE: the {shape} network of {} does not fit the {chip}: it needs {} KiB flash and {} KiB RAM, the chip has {} KiB flash and {} KiB RAM (memory/{map})",
             rule.display(),
             flash.div_ceil(1024),
             ram.div_ceil(1024),
-            FLASH_BYTES / 1024,
-            RAM_BYTES / 1024
+            flash_bytes / 1024,
+            ram_bytes / 1024
         ));
     }
 

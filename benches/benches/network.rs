@@ -42,6 +42,47 @@ pub fn bench(c: &mut Criterion) {
     bench_net::<{ AntNet::N_SYNAPSES }, 200>(c, "ant", &AntNet::SIZES, Config::ANT);
     bench_net::<{ CarHead::N_SYNAPSES }, 195>(c, "car_head", &CarHead::SIZES, Config::CAR);
     memory_floor(c);
+    beyond_the_paper(c);
+}
+
+/// The options beyond the paper on the quadruped network, ABCD_lr, best kernel, each against
+/// the paper's step in the same group (`network/ant_options/…`): neuron-centric coefficients
+/// (1,140 instead of 61,440; the update runs as its own pass after the forward pass), and
+/// the attractor window (update every 4th step on activities averaged over 10 — the cost
+/// per step, averaged over the 4-step cycle, since one iteration is one control step).
+fn beyond_the_paper(c: &mut Criterion) {
+    use hebb_core::{CoeffLayout, Coefficients, HeapNetwork, HeapWindow, Plasticity};
+    let sizes = &AntNet::SIZES;
+    let rule = RuleKind::ABCDLr;
+    let shape = AntNet::SHAPE;
+    let config = Config::ANT.with_best_kernel();
+    let per_synapse = random_vec(1, n_coefficients(rule, sizes), 0.05);
+    let per_neuron = random_vec(1, rule.n_coeffs() * shape.n_neurons(), 0.05);
+    let ts = RuleTable::new(rule, sizes, &per_synapse).unwrap();
+    let tn =
+        RuleTable::with_layout(rule, CoeffLayout::PerNeuron, sizes, Coefficients::F32(&per_neuron)).unwrap();
+    let obs = random_vec(3, sizes[0], 1.0);
+    let w0 = random_vec(2, AntNet::N_SYNAPSES, 0.1);
+    let mut g = c.benchmark_group("network/ant_options");
+    g.throughput(Throughput::Elements(AntNet::N_SYNAPSES as u64));
+    let cases: [(&str, &RuleTable<'_>, Plasticity); 4] = [
+        ("per_synapse", &ts, Plasticity::PAPER),
+        ("per_neuron", &tn, Plasticity::PAPER),
+        ("per_synapse_attractor_k4_m10", &ts, Plasticity::ATTRACTOR),
+        ("per_neuron_attractor_k4_m10", &tn, Plasticity::ATTRACTOR),
+    ];
+    for (name, table, p) in cases {
+        let mut net = HeapNetwork::with_shape(sizes, config).unwrap();
+        net.set_weights(&w0).unwrap();
+        let mut win = HeapWindow::for_shape(p, &shape).unwrap();
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let out = net.step_windowed(table, black_box(&obs), &mut win).unwrap();
+                black_box(out[0]);
+            })
+        });
+    }
+    g.finish();
 }
 
 /// The memory traffic of one ABCD_lr ant step and nothing else: per 8 synapses, five

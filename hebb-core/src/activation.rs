@@ -27,7 +27,14 @@ fn floor_i32(v: f32) -> i32 {
 pub fn exp(x: f32) -> f32 {
     let x = x.clamp(-87.0, 88.0);
     let n = floor_i32(LOG2E * x + 0.5);
-    let nf = n as f32;
+    exp_reduced(x, n as f32, n)
+}
+
+/// The rest of [`exp`] once `n = floor(x·log2(e) + 0.5)` is known (`nf` = `n` as `f32`):
+/// `e^x = 2^n · e^r` with `r = x − n·ln 2` (in two parts), `e^r` by a degree-6 polynomial and
+/// `2^n` by construction of the exponent bits (n ∈ [-126, 127] for the clamped range).
+#[inline(always)]
+fn exp_reduced(x: f32, nf: f32, n: i32) -> f32 {
     let r = x - nf * LN2_HI;
     let r = r - nf * LN2_LO;
     let z = r * r;
@@ -38,8 +45,7 @@ pub fn exp(x: f32) -> f32 {
         * z
         + r
         + 1.0;
-    // 2^n by construction of the exponent bits. n ∈ [-126, 127] for the clamped range.
-    let scale = f32::from_bits(((n + 127) as u32) << 23);
+    let scale = f32::from_bits((n.wrapping_add(127) as u32).wrapping_shl(23));
     p * scale
 }
 
@@ -81,12 +87,29 @@ pub fn tanh_slice(xs: &mut [f32]) {
     }
 }
 
+/// [`exp`] for arguments ≥ 0 (or NaN) without a float-to-integer conversion, which x86 can only
+/// vectorise with fix-ups: the same operations as [`exp`] on the same values, with
+/// `floor_i32(v)` for v ∈ [0.5, 128) computed in floating point — `v + 2²³ − 2²³` rounds v to an
+/// integer, one is subtracted where that rounded up, and the integer is read back from the
+/// mantissa of `floor + 2²³`. Equal to [`exp`] bit for bit on that domain (through
+/// [`tanh_select`], tested on every `f32`); a NaN argument gives a NaN, as [`exp`] does.
+#[inline(always)]
+fn exp_nonneg(x: f32) -> f32 {
+    const M: f32 = 8_388_608.0; // 2^23
+    let x = x.clamp(-87.0, 88.0);
+    let v = LOG2E * x + 0.5;
+    let r = (v + M) - M;
+    let nf = if r > v { r - 1.0 } else { r };
+    let n = (nf + M).to_bits().wrapping_sub(M.to_bits()) as i32;
+    exp_reduced(x, nf, n)
+}
+
 /// [`tanh`] without branches (every path computed, one selected).
 #[inline(always)]
 fn tanh_select(x: f32) -> f32 {
     let neg = x < 0.0;
     let a = if neg { -x } else { x };
-    let s = exp(a + a);
+    let s = exp_nonneg(a + a);
     let big = 1.0 - 2.0 / (s + 1.0);
     let z = a * a;
     let p = ((((-5.704_988_7e-3 * z + 2.063_909e-2) * z - 5.373_971_6e-2) * z + 1.333_144_2e-1) * z

@@ -35,14 +35,15 @@ pub const N_WEIGHTS: usize = N_W1 + N_W2;
 /// Length of the feature vector (8·9·9 = 648).
 pub const OUT_LEN: usize = C2 * S2 * S2;
 
-/// Width of a conv-1 output row (82) and of a conv-2 output row that the pooling uses (18).
+/// Width of a conv-1 output row (82).
 const W1: usize = IN_SIDE - K1 + 1;
-const W2: usize = 2 * S2;
-/// Even and odd columns of a pooled conv-1 row (21 and 20).
-const EVEN: usize = S1.div_ceil(2);
-const ODD: usize = S1 / 2;
+/// A pooled conv-1 row is stored as its 21 even and 20 odd columns. Conv 2 computes the 18
+/// columns of an output row that the pooling uses (2·9) as 24 (three 8-lane vectors; the last 6 are never
+/// read), so the stored half-rows are zero-padded to the widest read, 2 + 24.
+const W2_PAD: usize = 24;
+const HALF_PAD: usize = (K2 - 1) / 2 + W2_PAD;
 
-/// Scratch space and output of the front end (≈ 43 KB).
+/// Scratch space and output of the front end (≈ 54 KB).
 ///
 /// Speed: the convolutions run over chunks of output rows held in registers (two rows at a time),
 /// so the compiler vectorises them across pixels while each pixel still sums its taps in the
@@ -54,8 +55,8 @@ const ODD: usize = S1 / 2;
 /// AVX2 enabled and chosen at run time (same operations, same order, same bits).
 #[derive(Clone)]
 pub struct Cnn {
-    even: [[[f32; EVEN]; S1]; C1],
-    odd: [[[f32; ODD]; S1]; C1],
+    even: [[[f32; HALF_PAD]; S1]; C1],
+    odd: [[[f32; HALF_PAD]; S1]; C1],
     out: [f32; OUT_LEN],
 }
 
@@ -68,7 +69,9 @@ impl Default for Cnn {
 impl Cnn {
     /// Zeroed scratch.
     pub const fn new() -> Self {
-        Cnn { even: [[[0.0; EVEN]; S1]; C1], odd: [[[0.0; ODD]; S1]; C1], out: [0.0; OUT_LEN] }
+        // Columns past the 21 even / 20 odd ones stay zero: only conv 2's discarded lanes read
+        // them.
+        Cnn { even: [[[0.0; HALF_PAD]; S1]; C1], odd: [[[0.0; HALF_PAD]; S1]; C1], out: [0.0; OUT_LEN] }
     }
 
     /// Computes the 648 features of an 84×84 RGB image with values in [0, 1].
@@ -129,14 +132,14 @@ impl Cnn {
             }
         }
         // Conv 2 (stride 2) with 2×2 max-pooling fused (the 19th row/column is dropped by the
-        // floor of the pooling, as in PyTorch). Column 2x + kx of the pooled map is
+        // floor of the pooling, as in PyTorch); its 18 columns computed as 24 (see W2_PAD). Column 2x + kx of the pooled map is
         // even[x + kx/2] for even kx and odd[x + (kx-1)/2] for odd kx. Both conv rows of a
         // pooled row are accumulated together in registers over the 150 taps.
         for co in 0..C2 {
             let wk = &w2[co * C1 * K2 * K2..(co + 1) * C1 * K2 * K2];
             for py in 0..S2 {
-                let mut a0 = [0.0f32; W2];
-                let mut a1 = [0.0f32; W2];
+                let mut a0 = [0.0f32; W2_PAD];
+                let mut a1 = [0.0f32; W2_PAD];
                 let (y0, y1) = (4 * py, 4 * py + 2);
                 for ci in 0..C1 {
                     for ky in 0..K2 {
@@ -145,11 +148,11 @@ impl Cnn {
                         for kx in 0..K2 {
                             let w = wk[(ci * K2 + ky) * K2 + kx];
                             let (s0, s1) = if kx % 2 == 0 {
-                                (&e0[kx / 2..][..W2], &e1[kx / 2..][..W2])
+                                (&e0[kx / 2..][..W2_PAD], &e1[kx / 2..][..W2_PAD])
                             } else {
-                                (&o0[kx / 2..][..W2], &o1[kx / 2..][..W2])
+                                (&o0[kx / 2..][..W2_PAD], &o1[kx / 2..][..W2_PAD])
                             };
-                            for i in 0..W2 {
+                            for i in 0..W2_PAD {
                                 a0[i] += w * s0[i];
                                 a1[i] += w * s1[i];
                             }

@@ -60,6 +60,7 @@ mod rule;
 pub mod rulefile;
 mod shape;
 mod table;
+mod window;
 pub mod wire;
 
 pub use activation::Activation;
@@ -71,4 +72,7 @@ pub use network::HeapNetwork;
 pub use network::{AntNet, CarHead, Config, FixedNetwork, Network, NetworkMut};
 pub use rule::RuleKind;
 pub use shape::{IntoShape, Layers, MAX_LAYER_SIZE, MAX_LAYERS, Shape, n_coefficients, n_synapses};
-pub use table::{CoeffLayout, Coefficients, RuleTable, widen_f16};
+pub use table::{CoeffLayout, Coefficients, MAX_SHARED_RULES, RuleTable, widen_f16};
+#[cfg(feature = "alloc")]
+pub use window::HeapWindow;
+pub use window::{ActivityWindow, Plasticity};

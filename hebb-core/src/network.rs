@@ -21,7 +21,8 @@ use crate::error::{Error, Result};
 use crate::init::{self, WeightInit};
 use crate::kernel::{self, Kernel, LayerIo};
 use crate::shape::{IntoShape, Shape, n_synapses};
-use crate::table::{Coefficients, RuleTable};
+use crate::table::{CoeffLayout, Coefficients, RuleTable};
+use crate::window::ActivityWindow;
 
 /// How a network computes, apart from its sizes and its rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,9 +38,12 @@ pub struct Config {
 }
 
 impl Config {
-    /// The quadruped's network: `tanh` output, no normalisation.
+    /// The quadruped's network: `tanh` output, no normalisation. On [`Kernel::Portable`] (a
+    /// `const` cannot detect the CPU): call [`Config::with_best_kernel`] for the fastest kernel
+    /// — AVX2 on x86_64, [`Kernel::Vfp`] on a Cortex-M4F (≈ 2.3× faster there), same bits.
     pub const ANT: Config = Config { output: Activation::Tanh, normalize: false, kernel: Kernel::Portable };
-    /// The car's Hebbian head: raw output, per-layer normalisation.
+    /// The car's Hebbian head: raw output, per-layer normalisation. On [`Kernel::Portable`], as
+    /// [`Config::ANT`].
     pub const CAR: Config =
         Config { output: Activation::Identity, normalize: true, kernel: Kernel::Portable };
 
@@ -254,8 +258,81 @@ where
     /// A non-finite observation is rejected with [`Error::NonFiniteObservation`] and leaves the
     /// network unchanged; an observation of the wrong length with [`Error::Length`]; a table
     /// for other sizes with [`Error::ShapeMismatch`].
+    ///
+    /// With a [`CoeffLayout::PerNeuron`] table the update runs as a pass of its own after the
+    /// forward pass (each synapse's coefficients are expanded from its two neurons'); the
+    /// per-synapse update of each synapse is the same arithmetic either way.
     pub fn step(&mut self, rules: &RuleTable<'_>, obs: &[f32]) -> Result<&[f32]> {
-        self.run(Some(rules), obs)
+        if rules.layout() == CoeffLayout::PerSynapse {
+            return self.run(Some(rules), obs);
+        }
+        self.check_table(rules)?;
+        self.run(None, obs)?;
+        self.update_with(rules, obs, None)?;
+        Ok(self.output())
+    }
+
+    /// One control step with the Hebbian-attractor options of `window`
+    /// ([`Plasticity`](crate::Plasticity)): the forward pass every step; the activities recorded in the window;
+    /// and every [`every`](crate::Plasticity::every)-th step (the first step included) the Hebbian
+    /// update of all layers with the activities averaged over the window's last
+    /// [`window`](crate::Plasticity::window) steps, then each layer's optional normalisation.
+    ///
+    /// With `every = window = 1` this is exactly [`step`](Self::step), bit for bit. Reset the
+    /// window ([`ActivityWindow::reset`]) whenever the weights are reset.
+    pub fn step_windowed<B>(
+        &mut self,
+        rules: &RuleTable<'_>,
+        obs: &[f32],
+        window: &mut ActivityWindow<B>,
+    ) -> Result<&[f32]>
+    where
+        B: AsRef<[f32]> + AsMut<[f32]>,
+    {
+        window.check_shape(&self.shape)?;
+        if window.plasticity().is_plain() {
+            window.tick();
+            return self.step(rules, obs);
+        }
+        self.check_table(rules)?;
+        self.run(None, obs)?;
+        let due = window.record(obs, self.act.as_ref());
+        if due {
+            let (input, act) = window.mean(self.shape.input());
+            self.update_with(rules, input, Some(act))?;
+        }
+        Ok(self.output())
+    }
+
+    fn check_table(&self, rules: &RuleTable<'_>) -> Result<()> {
+        if rules.shape() != &self.shape {
+            return Err(Error::ShapeMismatch { expected: self.shape.into(), got: (*rules.shape()).into() });
+        }
+        Ok(())
+    }
+
+    /// The update-only pass over all layers, with `input` as layer 0's presynaptic activity
+    /// and `act` (default: the network's own activity) as every layer's output.
+    fn update_with(&mut self, rules: &RuleTable<'_>, input: &[f32], act: Option<&[f32]>) -> Result<()> {
+        let Network { w, act: own, shape, config } = self;
+        let act: &[f32] = act.unwrap_or(own.as_ref());
+        let broken = Error::Length { what: "layer buffers", expected: shape.n_synapses(), got: 0 };
+        let mut w: &mut [f32] = w.as_mut();
+        let mut done: usize = 0;
+        for (l, io) in shape.windows(2).enumerate() {
+            let &[n_in, n_out] = io else { return Err(broken) };
+            let Some((wl, rest)) = w.split_at_mut_checked(n_in * n_out) else { return Err(broken) };
+            w = rest;
+            let pre =
+                if l == 0 { Some(input) } else { done.checked_sub(n_in).and_then(|s| act.get(s..done)) };
+            let (Some(pre), Some(post)) = (pre, act.get(done..done + n_out)) else { return Err(broken) };
+            let c = rules.layer_coeffs(l);
+            if !kernel::layer_update(config.kernel, rules.rule(), config.normalize, wl, c, pre, post) {
+                return Err(broken);
+            }
+            done += n_out;
+        }
+        Ok(())
     }
 
     /// Forward pass only, weights fixed (the static-weight baseline).

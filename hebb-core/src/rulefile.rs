@@ -9,6 +9,8 @@
 //! 8+H     0..3  zero padding to a multiple of 4 bytes
 //! P       4·n   coefficients, f32 little-endian, in-memory layout (see `table`) —
 //!               or, with `Encoding::F16`, 2·n bytes of IEEE half precision, zero-padded to 4
+//! …       2·s   shared rules only: the rule index of each of the s synapses, u16
+//!               little-endian, zero-padded to 4
 //! …       4·m   CNN weights (if any), f32 little-endian
 //! …       4·k   coevolved initial weights (if any), f32 little-endian
 //! end-4   4     CRC-32 (ISO-HDLC, as zlib/PNG) of every byte before it
@@ -17,7 +19,9 @@
 //! **Version 2** (written by this build) carries the whole network in its header: the layer
 //! list of any depth ([`Header::sizes`], a [`Shape`]), the output activation, normalisation,
 //! the rule and its coefficient layout ([`CoeffLayout`]), the front end ([`FrontEnd`]: the
-//! car's CNN or none) and the coefficient encoding. **Version 1** headers (three plastic
+//! car's CNN or none) and the coefficient encoding; the header block may end with [`Extras`],
+//! options beyond the paper (the Hebbian-attractor update interval and averaging window),
+//! left out when they are the default. **Version 1** headers (three plastic
 //! layers, per-synapse coefficients, the front end implied by the CNN weight count) are read
 //! into the same [`Header`].
 //!
@@ -44,6 +48,7 @@ use crate::network::Config;
 use crate::rule::RuleKind;
 use crate::shape::{IntoShape, Shape};
 use crate::table::{CoeffLayout, Coefficients, RuleTable, widen_f16};
+use crate::window::Plasticity;
 
 /// The four magic bytes.
 pub const MAGIC: [u8; 4] = *b"HEBB";
@@ -248,12 +253,18 @@ impl Header<'_> {
         (self.n_coefficients as usize).saturating_mul(self.encoding.bytes()).saturating_add(3) & !3
     }
 
+    /// Bytes of the shared-rule index after the coefficients (padded to a multiple of 4; 0
+    /// unless the layout is [`CoeffLayout::Shared`]).
+    fn index_bytes(&self) -> usize {
+        if self.layout == CoeffLayout::Shared as u8 { pad4(2 * self.sizes.n_synapses()) } else { 0 }
+    }
+
     /// Bytes of the whole payload.
     fn payload_bytes(&self) -> Option<usize> {
         let floats = (self.n_cnn_weights as usize).checked_add(self.n_init_weights as usize)?;
         let coefficients =
             (self.n_coefficients as usize).checked_mul(self.encoding.bytes())?.checked_add(3)? & !3;
-        floats.checked_mul(4)?.checked_add(coefficients)
+        floats.checked_mul(4)?.checked_add(coefficients)?.checked_add(self.index_bytes())
     }
 
     fn validate(&self) -> Result<()> {
@@ -269,15 +280,66 @@ impl Header<'_> {
             (FrontEnd::CarCnn, 1..) => {}
             _ => return Err(Error::InvalidField("front_end")),
         }
-        let expected = layout.n_coefficients(rule, &self.sizes);
-        if self.n_coefficients as usize != expected {
-            return Err(Error::Length {
-                what: "rule file coefficients",
-                expected,
-                got: self.n_coefficients as usize,
-            });
+        layout.check_count(rule, &self.sizes, self.n_coefficients as usize).map_err(|e| match e {
+            Error::Length { expected, got, .. } => {
+                Error::Length { what: "rule file coefficients", expected, got }
+            }
+            e => e,
+        })
+    }
+}
+
+/// What a version 2 file may carry after its [`Header`], inside the header block: options
+/// beyond the paper. A file without them (every file written before they existed) reads as
+/// the default, the paper's per-step update; a writer leaves them out when they are the
+/// default, so such files are byte for byte what earlier builds wrote. (Earlier builds read a
+/// file with extras as if they were absent.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Extras {
+    /// How often the Hebbian update runs and over how many steps it averages
+    /// ([`Plasticity`]).
+    pub plasticity: Plasticity,
+}
+
+/// The extension's wire form (postcard, after the header).
+#[derive(Serialize, Deserialize)]
+struct ExtrasV1 {
+    every: u16,
+    window: u16,
+}
+
+impl Extras {
+    fn is_default(&self) -> bool {
+        *self == Extras::default()
+    }
+
+    fn wire(&self) -> ExtrasV1 {
+        ExtrasV1 { every: self.plasticity.every, window: self.plasticity.window }
+    }
+
+    fn decode(rest: &[u8]) -> Result<Extras> {
+        if rest.is_empty() {
+            return Ok(Extras::default());
         }
-        Ok(())
+        let bad = Error::InvalidField("header extension");
+        let (e, tail) = postcard::take_from_bytes::<ExtrasV1>(rest).map_err(|_| bad)?;
+        if !tail.is_empty() {
+            return Err(bad);
+        }
+        let plasticity = Plasticity::new(e.every, e.window)?;
+        Ok(Extras { plasticity })
+    }
+
+    fn validate(&self) -> Result<()> {
+        Plasticity::new(self.plasticity.every, self.plasticity.window).map(|_| ())
+    }
+
+    fn size(&self) -> Result<usize> {
+        if self.is_default() {
+            return Ok(0);
+        }
+        postcard::experimental::serialized_size(&self.wire())
+            .map_err(|_| Error::InvalidField("header extension"))
     }
 }
 
@@ -289,6 +351,7 @@ const fn pad4(n: usize) -> usize {
 #[derive(Debug, Clone, Copy)]
 pub struct RuleFile<'a> {
     header: Header<'a>,
+    extras: Extras,
     payload: &'a [u8],
 }
 
@@ -325,10 +388,13 @@ impl<'a> RuleFile<'a> {
             return Err(Error::CrcMismatch { stored, computed });
         }
         let raw = &bytes[PREFIX..PREFIX + hlen];
+        let mut extras = Extras::default();
         let header: Header<'a> = if version == 1 {
             postcard::from_bytes::<HeaderV1<'a>>(raw).map_err(|_| Error::InvalidField("header"))?.upgrade()?
         } else {
-            postcard::from_bytes(raw).map_err(|_| Error::InvalidField("header"))?
+            let (h, rest) = postcard::take_from_bytes(raw).map_err(|_| Error::InvalidField("header"))?;
+            extras = Extras::decode(rest)?;
+            h
         };
         header.validate()?;
         let payload = &bytes[start..body_end];
@@ -340,7 +406,16 @@ impl<'a> RuleFile<'a> {
                 Err(Error::InvalidField("lengths"))
             };
         }
-        let file = RuleFile { header, payload };
+        let file = RuleFile { header, extras, payload };
+        if header.layout == CoeffLayout::Shared as u8 {
+            let k = header.n_coefficients as usize / header.rule_kind()?.n_coeffs();
+            let from = header.coefficient_bytes();
+            let n = header.sizes.n_synapses();
+            let ix = payload.get(from..from + 2 * n).ok_or(Error::Truncated)?;
+            if ix.as_chunks::<2>().0.iter().any(|&b| usize::from(u16::from_le_bytes(b)) >= k) {
+                return Err(Error::InvalidField("shared rule index (a synapse names a rule past the table)"));
+            }
+        }
         if header.encoding == Encoding::F16 && file.halves().any(|h| h & 0x7c00 == 0x7c00) {
             return Err(Error::InvalidField("coefficients (f16 infinity or NaN)"));
         }
@@ -350,6 +425,11 @@ impl<'a> RuleFile<'a> {
     /// The header.
     pub fn header(&self) -> &Header<'a> {
         &self.header
+    }
+
+    /// What the file carries after its header (defaults for files without it).
+    pub fn extras(&self) -> Extras {
+        self.extras
     }
 
     /// Checks that the file is for a network of sizes `sizes`.
@@ -411,17 +491,42 @@ impl<'a> RuleFile<'a> {
     /// Zero-copy [`RuleTable`] for the network the header describes, in the stored encoding.
     pub fn table(&self) -> Result<RuleTable<'a>> {
         let h = &self.header;
-        RuleTable::with_layout(h.rule_kind()?, h.coeff_layout()?, h.sizes, self.coefficient_view()?)
+        match h.coeff_layout()? {
+            CoeffLayout::Shared => {
+                RuleTable::shared(h.rule_kind()?, h.sizes, self.coefficient_view()?, self.shared_index()?)
+            }
+            layout => RuleTable::with_layout(h.rule_kind()?, layout, h.sizes, self.coefficient_view()?),
+        }
+    }
+
+    /// Zero-copy view of the per-synapse rule indices of a [`CoeffLayout::Shared`] file (empty
+    /// for other layouts; little-endian targets, input aligned to 2).
+    pub fn shared_index(&self) -> Result<&'a [u16]> {
+        if self.header.index_bytes() == 0 {
+            return Ok(&[]);
+        }
+        if cfg!(target_endian = "big") {
+            return Err(Error::Misaligned);
+        }
+        let from = self.header.coefficient_bytes();
+        let n = self.header.sizes.n_synapses();
+        let bytes = self.payload.get(from..from + 2 * n).ok_or(Error::Truncated)?;
+        bytemuck::try_cast_slice(bytes).map_err(|_| Error::Misaligned)
     }
 
     /// Zero-copy view of the CNN weights (empty if none).
     pub fn cnn_weights(&self) -> Result<&'a [f32]> {
-        self.floats(self.header.coefficient_bytes(), self.header.n_cnn_weights as usize)
+        self.floats(
+            self.header.coefficient_bytes() + self.header.index_bytes(),
+            self.header.n_cnn_weights as usize,
+        )
     }
 
     /// Zero-copy view of the coevolved initial weights (empty if none).
     pub fn init_weights(&self) -> Result<&'a [f32]> {
-        let from = self.header.coefficient_bytes() + 4 * self.header.n_cnn_weights as usize;
+        let from = self.header.coefficient_bytes()
+            + self.header.index_bytes()
+            + 4 * self.header.n_cnn_weights as usize;
         self.floats(from, self.header.n_init_weights as usize)
     }
 
@@ -474,9 +579,14 @@ pub fn to_f16(c: f32) -> Result<u16> {
 
 /// Number of bytes [`encode`] writes for this header.
 pub fn encoded_len(header: &Header<'_>) -> Result<usize> {
+    encoded_len_with(header, &Extras::default())
+}
+
+/// Number of bytes [`encode_with`] writes for this header and these extras.
+pub fn encoded_len_with(header: &Header<'_>, extras: &Extras) -> Result<usize> {
     let hlen = postcard::experimental::serialized_size(header).map_err(|_| Error::InvalidField("header"))?;
     let payload = header.payload_bytes().ok_or(Error::InvalidField("lengths"))?;
-    Ok(pad4(PREFIX + hlen) + payload + 4)
+    Ok(pad4(PREFIX + hlen + extras.size()?) + payload + 4)
 }
 
 /// Writes a rule file into `out` (at least [`encoded_len`] bytes) and returns its length.
@@ -490,6 +600,30 @@ pub fn encode(
     init: &[f32],
     out: &mut [u8],
 ) -> Result<usize> {
+    encode_with(header, &Extras::default(), coefficients, &[], cnn, init, out)
+}
+
+/// [`encode`] with [`Extras`] (written after the header; nothing when they are the default)
+/// and, for a [`CoeffLayout::Shared`] header, the per-synapse rule index (written after the
+/// coefficients; empty for other layouts). `out` must hold at least [`encoded_len_with`]
+/// bytes.
+pub fn encode_with(
+    header: &Header<'_>,
+    extras: &Extras,
+    coefficients: &[f32],
+    index: &[u16],
+    cnn: &[f32],
+    init: &[f32],
+    out: &mut [u8],
+) -> Result<usize> {
+    extras.validate()?;
+    if header.layout == CoeffLayout::Shared as u8 {
+        // The same checks as a table: one index per synapse, each naming a rule of the table.
+        let rule = header.rule_kind()?;
+        RuleTable::shared(rule, header.sizes, Coefficients::F32(coefficients), index)?;
+    } else if !index.is_empty() {
+        return Err(Error::InvalidField("a shared-rule index for a layout without one"));
+    }
     header.validate()?;
     let checks = [
         ("coefficients", header.n_coefficients, coefficients.len()),
@@ -504,7 +638,7 @@ pub fn encode(
     if coefficients.iter().chain(cnn).chain(init).any(|v| !v.is_finite()) {
         return Err(Error::InvalidField("coefficients or weights (NaN or infinite)"));
     }
-    let total = encoded_len(header)?;
+    let total = encoded_len_with(header, extras)?;
     if out.len() < total {
         return Err(Error::Length { what: "output buffer", expected: total, got: out.len() });
     }
@@ -512,8 +646,14 @@ pub fn encode(
     out.fill(0);
     out[..4].copy_from_slice(&MAGIC);
     out[4..6].copy_from_slice(&VERSION.to_le_bytes());
-    let hlen =
+    let mut hlen =
         postcard::to_slice(header, &mut out[PREFIX..]).map_err(|_| Error::InvalidField("header"))?.len();
+    if !extras.is_default() {
+        let at = PREFIX + hlen;
+        hlen += postcard::to_slice(&extras.wire(), &mut out[at..])
+            .map_err(|_| Error::InvalidField("header extension"))?
+            .len();
+    }
     let hlen16 = u16::try_from(hlen).map_err(|_| Error::InvalidField("header"))?;
     out[6..8].copy_from_slice(&hlen16.to_le_bytes());
     let mut pos = pad4(PREFIX + hlen);
@@ -532,6 +672,11 @@ pub fn encode(
             pos = pad4(pos);
         }
     }
+    for v in index {
+        out[pos..pos + 2].copy_from_slice(&v.to_le_bytes());
+        pos += 2;
+    }
+    pos = pad4(pos);
     for v in cnn.iter().chain(init) {
         out[pos..pos + 4].copy_from_slice(&v.to_le_bytes());
         pos += 4;

@@ -73,7 +73,12 @@ impl Shape {
         n_synapses(self.as_slice())
     }
 
-    /// Number of neurons past the input (the activity a network keeps).
+    /// Number of neurons, inputs included (the length of a per-neuron coefficient plane).
+    pub const fn n_neurons(&self) -> usize {
+        self.input().saturating_add(self.n_activity())
+    }
+
+    /// Activity values a network of this shape keeps: every plastic layer's output.
     pub const fn n_activity(&self) -> usize {
         let s = self.as_slice();
         let mut n = 0;

@@ -356,3 +356,166 @@ fn version_2_carries_any_depth() {
     assert_eq!(f.table().unwrap().data().len(), 5 * (4 * 32 + 32 * 16 + 16 * 8 + 8 * 2));
     assert!(matches!(f.rule_table(AntNet::SIZES), Err(Error::ShapeMismatch { .. })));
 }
+
+/// Encodes `h` with `extras` into an aligned buffer.
+fn encoded_with(h: Header<'_>, extras: rulefile::Extras) -> (Vec<u32>, usize) {
+    let coeffs = test_coefficients(h.n_coefficients);
+    let len = rulefile::encoded_len_with(&h, &extras).unwrap();
+    let mut words = vec![0u32; len.div_ceil(4)];
+    let buf: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
+    assert_eq!(rulefile::encode_with(&h, &extras, &coeffs, &[], &[], &[], buf).unwrap(), len);
+    (words, len)
+}
+
+/// Recomputes the CRC of a patched file.
+fn fix_crc(bytes: &mut [u8]) {
+    let n = bytes.len() - 4;
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&bytes[..n]);
+    bytes[n..].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// The options beyond the paper travel in the file: the attractor window in the header's
+/// extension, the neuron-centric layout in the layout code; files without them are byte for
+/// byte what `encode` writes, and read as the plain per-step update.
+#[test]
+fn extras_and_per_neuron_layout_roundtrip() {
+    use hebb_core::{CoeffLayout, Plasticity};
+    let plain = rulefile::Extras::default();
+    let (a, la) = encoded(0);
+    let (b, lb) = encoded_with(header(0), plain);
+    assert_eq!(&bytemuck::cast_slice::<u32, u8>(&a)[..la], &bytemuck::cast_slice::<u32, u8>(&b)[..lb]);
+    let f = RuleFile::parse(&bytemuck::cast_slice::<u32, u8>(&a)[..la]).unwrap();
+    assert_eq!(f.extras().plasticity, Plasticity::PAPER);
+
+    let shape = Shape::new(&[4, 32, 16, 8, 2]).unwrap();
+    let h = Header {
+        layout: CoeffLayout::PerNeuron.code(),
+        sizes: shape,
+        n_coefficients: (RuleKind::ABCDLr.n_coeffs() * shape.n_neurons()) as u32,
+        ..header(0)
+    };
+    let extras = rulefile::Extras { plasticity: Plasticity::new(4, 10).unwrap() };
+    let (w, len) = encoded_with(h, extras);
+    let bytes = &bytemuck::cast_slice::<u32, u8>(&w)[..len];
+    let f = RuleFile::parse(bytes).unwrap();
+    assert_eq!(f.header(), &h);
+    assert_eq!(f.extras(), extras);
+    let t = f.table().unwrap();
+    assert_eq!(t.layout(), CoeffLayout::PerNeuron);
+    assert_eq!(t.data().len(), 5 * 62);
+
+    // A per-neuron header with a per-synapse count is refused on writing.
+    let wrong = Header { n_coefficients: n_coefficients(RuleKind::ABCDLr, &shape) as u32, ..h };
+    assert!(rulefile::encoded_len_with(&wrong, &extras).is_ok());
+    let mut buf = vec![0u8; 1 << 20];
+    assert!(
+        rulefile::encode_with(
+            &wrong,
+            &extras,
+            &test_coefficients(wrong.n_coefficients),
+            &[],
+            &[],
+            &[],
+            &mut buf
+        )
+        .is_err()
+    );
+    // So is an update interval of zero.
+    let zero = rulefile::Extras { plasticity: Plasticity { every: 0, window: 3 } };
+    assert!(
+        rulefile::encode_with(&h, &zero, &test_coefficients(h.n_coefficients), &[], &[], &[], &mut buf)
+            .is_err()
+    );
+}
+
+/// A corrupt extension (a zero interval, trailing junk) is a typed error, not a default.
+#[test]
+fn corrupt_extras_are_errors() {
+    use hebb_core::Plasticity;
+    let extras = rulefile::Extras { plasticity: Plasticity::new(4, 10).unwrap() };
+    let (w, len) = encoded_with(header(0), extras);
+    let bytes = bytemuck::cast_slice::<u32, u8>(&w)[..len].to_vec();
+    let hlen = u16::from_le_bytes([bytes[6], bytes[7]]) as usize;
+    // The extension is the header block's last two bytes (two one-byte varints: 4 and 10).
+    assert_eq!(&bytes[8 + hlen - 2..8 + hlen], &[4, 10]);
+    let mut zero = bytes.clone();
+    zero[8 + hlen - 2] = 0;
+    fix_crc(&mut zero);
+    assert!(matches!(RuleFile::parse(&zero), Err(Error::InvalidField(_))));
+    // One byte more in the header block than the extension holds: lengthen the header by one
+    // into the zero padding (the header block is followed by padding to a multiple of 4 here).
+    assert_ne!((8 + hlen) % 4, 0, "this header is followed by padding");
+    let mut junk = bytes.clone();
+    junk[6..8].copy_from_slice(&((hlen + 1) as u16).to_le_bytes());
+    junk[8 + hlen] = 7;
+    fix_crc(&mut junk);
+    assert!(matches!(RuleFile::parse(&junk), Err(Error::InvalidField(_))));
+}
+
+/// Shared rules: the index travels after the coefficients, the CNN and initial weights after
+/// it; a file whose index names a rule past its table is refused.
+#[test]
+fn shared_rules_roundtrip_and_bad_index() {
+    use hebb_core::CoeffLayout;
+    let shape = Shape::new(&[5, 7, 3]).unwrap();
+    let rule = RuleKind::ABCDLr;
+    let k = 6usize;
+    let h = Header {
+        layout: CoeffLayout::Shared.code(),
+        sizes: shape,
+        n_coefficients: (rule.n_coeffs() * k) as u32,
+        n_init_weights: shape.n_synapses() as u32,
+        init: 2,
+        ..header(0)
+    };
+    let coeffs = test_coefficients(h.n_coefficients);
+    let index: Vec<u16> = (0..shape.n_synapses()).map(|i| (i * 7 % k) as u16).collect();
+    let init: Vec<f32> = (0..shape.n_synapses()).map(|i| i as f32 * -0.5).collect();
+    let extras = rulefile::Extras::default();
+    let len = rulefile::encoded_len_with(&h, &extras).unwrap();
+    let mut words = vec![0u32; len.div_ceil(4)];
+    let buf: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
+    assert_eq!(rulefile::encode_with(&h, &extras, &coeffs, &index, &[], &init, buf).unwrap(), len);
+    let bytes = bytemuck::cast_slice::<u32, u8>(&words)[..len].to_vec();
+    let f = RuleFile::parse(&bytes).unwrap();
+    assert_eq!(f.shared_index().unwrap(), &index[..]);
+    assert_eq!(f.init_weights().unwrap(), &init[..]);
+    let t = f.table().unwrap();
+    assert_eq!((t.layout(), t.n_rules()), (CoeffLayout::Shared, k));
+    assert_eq!(t.index(), &index[..]);
+
+    // Writing refuses an index past the table, one of the wrong length, or one for another layout.
+    let mut out = vec![0u8; len];
+    let mut bad = index.clone();
+    bad[3] = k as u16;
+    assert!(rulefile::encode_with(&h, &extras, &coeffs, &bad, &[], &init, &mut out).is_err());
+    assert!(rulefile::encode_with(&h, &extras, &coeffs, &index[1..], &[], &init, &mut out).is_err());
+    let plain = header(0);
+    let pc = test_coefficients(plain.n_coefficients);
+    let mut big = vec![0u8; rulefile::encoded_len(&plain).unwrap()];
+    assert!(rulefile::encode_with(&plain, &extras, &pc, &index, &[], &[], &mut big).is_err());
+
+    // Reading refuses a file whose index names rule k (patched in, CRC recomputed).
+    let hlen = u16::from_le_bytes([bytes[6], bytes[7]]) as usize;
+    let at = (8 + hlen).div_ceil(4) * 4 + 4 * h.n_coefficients as usize;
+    assert_eq!(u16::from_le_bytes([bytes[at], bytes[at + 1]]), index[0]);
+    let mut corrupt = bytes.clone();
+    corrupt[at..at + 2].copy_from_slice(&(k as u16).to_le_bytes());
+    fix_crc(&mut corrupt);
+    assert!(matches!(RuleFile::parse(&corrupt), Err(Error::InvalidField(_))));
+    // A shared table of a partial rule is refused.
+    let odd = Header { n_coefficients: (rule.n_coeffs() * k + 1) as u32, ..h };
+    assert!(rulefile::encoded_len_with(&odd, &extras).is_ok());
+    assert!(
+        rulefile::encode_with(
+            &odd,
+            &extras,
+            &test_coefficients(odd.n_coefficients),
+            &index,
+            &[],
+            &init,
+            &mut out
+        )
+        .is_err()
+    );
+}

@@ -5,10 +5,10 @@ use hebb_core::{RuleTable, WeightInit};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::env::Env;
+use crate::env::{Action, Env};
 use crate::error::{Error, Result};
 use crate::es::derive_seed;
-use crate::policy::PlasticNet;
+use crate::policy::{ActionMapping, PlasticNet};
 use crate::setup::Setup;
 
 /// Hard cap on episode length, in case an environment never ends.
@@ -23,6 +23,148 @@ pub struct Episode {
     pub steps: u32,
     /// The episode was cut because the environment produced a non-finite observation.
     pub aborted: bool,
+}
+
+/// The tag that derives an episode's initial-weight seed from its episode seed
+/// ([`weight_seed`]); fixed, so results stay reproducible across versions.
+const WEIGHT_SEED_TAG: u64 = 0x1417;
+
+/// The seed of an episode's initial weights (uniform or normal draws), derived from its episode
+/// seed. The one place this derivation lives: training, evaluation, `export`'s checks and the
+/// hardware-in-the-loop reference (which sends it to the firmware's `Reset`) all use it.
+pub fn weight_seed(episode_seed: u64) -> u64 {
+    derive_seed(episode_seed, &[WEIGHT_SEED_TAG])
+}
+
+/// The agent side of an episode: one observation in, one action out.
+pub trait Controller {
+    /// The action for observation `obs`; `Ok(None)` ends the episode as aborted (the
+    /// observation was not finite).
+    fn act(&mut self, obs: &[f32]) -> Result<Option<Action<'_>>>;
+}
+
+/// The one episode loop (training, evaluation, traces, renders, `export`'s checks, `hil`):
+/// resets `env` with `seed` into `obs` (length `env.obs_dim()`), then steps it with `ctl`'s
+/// actions until the episode ends or `max_steps` steps. `observe` sees every step after it is
+/// taken: step index, environment, controller, reward.
+pub fn drive<C: Controller + ?Sized>(
+    env: &mut dyn Env,
+    ctl: &mut C,
+    seed: u64,
+    obs: &mut [f32],
+    max_steps: u32,
+    mut observe: impl FnMut(u32, &dyn Env, &C, f32),
+) -> Result<Episode> {
+    env.reset(seed, obs);
+    let mut ep = Episode::default();
+    while ep.steps < max_steps {
+        let Some(action) = ctl.act(obs)? else {
+            ep.aborted = true;
+            break;
+        };
+        let s = env.step(action, obs);
+        ep.ret += s.reward as f64;
+        observe(ep.steps, &*env, &*ctl, s.reward);
+        ep.steps += 1;
+        if s.done() {
+            break;
+        }
+    }
+    Ok(ep)
+}
+
+/// A run's controller for one episode: the network with its initial weights set (co-evolved,
+/// or drawn from the weight seed), the rule (none for static weights), the CNN front end where
+/// the task has one, and the action mapping.
+pub struct Policy<'a> {
+    net: &'a mut dyn PlasticNet,
+    cnn: Option<&'a mut Cnn>,
+    cnn_weights: &'a [f32],
+    table: Option<RuleTable<'a>>,
+    mapping: &'a ActionMapping,
+    act: &'a mut Vec<f32>,
+}
+
+impl<'a> Policy<'a> {
+    /// Sets up `net` for an episode of `params` (layout of [`Setup::split`]): static runs load
+    /// their evolved weights; Hebbian runs their co-evolved initial weights, or draw them from
+    /// `weight_seed` ([`weight_seed`] of the episode seed). `cnn` must be given where the
+    /// setup has a CNN front end; `act` is scratch for continuous actions.
+    pub fn new(
+        setup: &'a Setup,
+        params: &'a [f32],
+        net: &'a mut dyn PlasticNet,
+        cnn: Option<&'a mut Cnn>,
+        act: &'a mut Vec<f32>,
+        weight_seed: u64,
+    ) -> Result<Self> {
+        let parts = setup.split(params)?;
+        let table = if setup.cfg.static_weights {
+            net.set_weights(parts.head)?;
+            None
+        } else {
+            if setup.init == WeightInit::Coevolve {
+                net.set_weights(parts.init)?;
+            } else {
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(weight_seed);
+                net.reset_weights(setup.init, &mut rng)?;
+            }
+            Some(RuleTable::new(setup.rule, setup.sizes, parts.head)?)
+        };
+        if setup.n_cnn > 0 && cnn.is_none() {
+            return Err(Error::Config("this setup's front end is a CNN; pass one to Policy::new".into()));
+        }
+        Ok(Policy { net, cnn, cnn_weights: parts.cnn, table, mapping: &setup.mapping, act })
+    }
+
+    /// The network.
+    pub fn net(&self) -> &dyn PlasticNet {
+        &*self.net
+    }
+
+    /// Runs the network on `obs` (through the CNN where there is one; a Hebbian step, or a
+    /// forward pass for static weights) and returns its outputs; `None` if `obs` is not finite.
+    pub fn outputs(&mut self, obs: &[f32]) -> Result<Option<&[f32]>> {
+        outputs(&mut *self.net, self.cnn.as_deref_mut(), self.cnn_weights, self.table.as_ref(), obs)
+    }
+
+    /// [`Controller::act`], showing the network's outputs to `inspect` before they are mapped.
+    pub fn act_with(&mut self, obs: &[f32], inspect: impl FnOnce(&[f32])) -> Result<Option<Action<'_>>> {
+        let out =
+            outputs(&mut *self.net, self.cnn.as_deref_mut(), self.cnn_weights, self.table.as_ref(), obs)?;
+        Ok(out.map(|o| {
+            inspect(o);
+            self.mapping.map(o, self.act)
+        }))
+    }
+}
+
+impl Controller for Policy<'_> {
+    fn act(&mut self, obs: &[f32]) -> Result<Option<Action<'_>>> {
+        self.act_with(obs, |_| ())
+    }
+}
+
+fn outputs<'n>(
+    net: &'n mut dyn PlasticNet,
+    cnn: Option<&mut Cnn>,
+    cnn_weights: &[f32],
+    table: Option<&RuleTable<'_>>,
+    obs: &[f32],
+) -> Result<Option<&'n [f32]>> {
+    let input = match cnn {
+        Some(cnn) => &cnn.forward(cnn_weights, obs)?[..],
+        None => obs,
+    };
+    let out = match table {
+        Some(t) => net.step(t, input),
+        None => net.forward(input),
+    };
+    match out {
+        Ok(o) => Ok(Some(o)),
+        Err(Error::Core(hebb_core::Error::NonFiniteObservation { .. })) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// One step as seen by an observer (for plots and renders).
@@ -67,7 +209,7 @@ impl Worker {
     }
 
     /// Runs one episode of variant `v` with parameters `params` (defaults to the worker's own
-    /// buffer when `None`). `observe` sees every step.
+    /// buffer when `None`), episode seed `seed`. `observe` sees every step.
     pub fn episode(
         &mut self,
         setup: &Setup,
@@ -78,49 +220,18 @@ impl Worker {
     ) -> Result<Episode> {
         let params = params.unwrap_or(&self.params);
         let env = self.envs.get_mut(v).ok_or_else(|| Error::Config(format!("no variant #{v}")))?;
-        let parts = setup.split(params)?;
-        let table = if setup.cfg.static_weights {
-            self.net.set_weights(parts.head)?;
-            None
-        } else {
-            if setup.init == WeightInit::Coevolve {
-                self.net.set_weights(parts.init)?;
-            } else {
-                let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, &[0x1417]));
-                self.net.reset_weights(setup.init, &mut rng)?;
-            }
-            Some(RuleTable::new(setup.rule, setup.sizes, parts.head)?)
-        };
-        env.reset(seed, &mut self.obs);
-        let mut ep = Episode::default();
-        while ep.steps < MAX_EPISODE_STEPS {
-            let input = match self.cnn.as_deref_mut() {
-                Some(cnn) => &cnn.forward(parts.cnn, &self.obs)?[..],
-                None => &self.obs[..],
-            };
-            let out = match &table {
-                Some(t) => self.net.step(t, input),
-                None => self.net.forward(input),
-            };
-            let out = match out {
-                Ok(o) => o,
-                Err(Error::Core(hebb_core::Error::NonFiniteObservation { .. })) => {
-                    ep.aborted = true;
-                    break;
-                }
-                Err(e) => return Err(e),
-            };
-            let action = setup.mapping.map(out, &mut self.act);
-            let s = env.step(action, &mut self.obs);
-            ep.ret += s.reward as f64;
+        let mut policy = Policy::new(
+            setup,
+            params,
+            self.net.as_mut(),
+            self.cnn.as_deref_mut(),
+            &mut self.act,
+            weight_seed(seed),
+        )?;
+        drive(env.as_mut(), &mut policy, seed, &mut self.obs, MAX_EPISODE_STEPS, |t, env, p, reward| {
             if let Some(f) = observe.as_deref_mut() {
-                f(StepView { t: ep.steps, env: env.as_ref(), net: self.net.as_ref(), reward: s.reward });
+                f(StepView { t, env, net: p.net(), reward });
             }
-            ep.steps += 1;
-            if s.done() {
-                break;
-            }
-        }
-        Ok(ep)
+        })
     }
 }

@@ -16,6 +16,95 @@ pub enum Error {
         /// The registered names.
         known: String,
     },
+    /// A variant (morphology) the environment does not have.
+    #[error("environment `{env}` has no variant `{variant}`")]
+    NoVariant {
+        /// The environment.
+        env: String,
+        /// The variant asked for.
+        variant: String,
+    },
+    /// `paper_fitness` asked of an environment without a fitness protocol of its own.
+    #[error(
+        "environment `{env}` has no fitness protocol of its own (the paper's is defined for the \
+         quadruped and the car); train it with --paper-fitness false (config.json: paper_fitness)"
+    )]
+    NoFitnessProtocol {
+        /// The environment.
+        env: String,
+    },
+    /// A name that is not one of the accepted ones, with its command-line flag and `config.json`
+    /// field.
+    #[error("unknown {what} `{value}` for {flag} (config.json `{field}`): expected {expected}")]
+    BadValue {
+        /// What the value names (`rule`, `weight init`).
+        what: &'static str,
+        /// The command-line flag (`--rule`).
+        flag: &'static str,
+        /// The `config.json` field (`rule`).
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// What is accepted.
+        expected: String,
+    },
+    /// A network of the wrong shape.
+    #[error("{what} holds a {has} network; {needed_by} needs {expected}")]
+    ShapeMismatch {
+        /// What holds the network (a rule file, a checkpoint).
+        what: String,
+        /// Its layer sizes (`28-128-64-8`).
+        has: String,
+        /// The sizes needed.
+        expected: String,
+        /// Who needs them.
+        needed_by: String,
+    },
+    /// A number outside its range, named by its command-line flag (and `config.json` field).
+    #[error("{flag}{} must be {expected}, got {got}", field.map_or(String::new(), |f| format!(" ({f})")))]
+    OutOfRange {
+        /// The command-line flag (`--pop`).
+        flag: String,
+        /// The `config.json` field (`es.pop`), where there is one.
+        field: Option<&'static str>,
+        /// What is accepted.
+        expected: String,
+        /// The value given.
+        got: String,
+    },
+    /// `hebb train` into a directory that already holds a run.
+    #[error("{} already holds a run; use `hebb train --resume {}` or another --out", dir.display(), dir.display())]
+    RunExists {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A path that should be a run directory and is not.
+    #[error("{} is not a run directory", path.display())]
+    NotARunDir {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A generation budget below what the run has already done.
+    #[error("--gens {gens} is below the {done} generations {} has already done", dir.display())]
+    BudgetBelowDone {
+        /// The budget asked for.
+        gens: u32,
+        /// Generations done.
+        done: u32,
+        /// The run directory.
+        dir: PathBuf,
+    },
+    /// Serialising a checkpoint, configuration or log failed.
+    #[error("encoding the {what}: {msg}")]
+    Encode {
+        /// What was being encoded.
+        what: &'static str,
+        /// The encoder's message.
+        msg: String,
+    },
+    /// The firmware in the loop (QEMU, the UART link, its replies) failed.
+    #[error("{0}")]
+    Firmware(String),
     /// A bad combination of options.
     #[error("{0}")]
     Config(String),

@@ -47,25 +47,45 @@ pub fn load_agent(path: &std::path::Path, env: Option<&str>) -> Result<Agent> {
         )));
     }
     let bytes = crate::export::read_rule_file(path)?;
-    let corrupt = |msg: String| Error::Corrupt { path: path.to_path_buf(), msg };
-    let f = hebb_core::rulefile::RuleFile::parse(bytes.bytes()).map_err(|e| corrupt(e.to_string()))?;
+    agent_from_rule(bytes.bytes(), env).map_err(|e| match e {
+        e @ (Error::Core(_) | Error::ShapeMismatch { .. }) => {
+            Error::Corrupt { path: path.to_path_buf(), msg: e.to_string() }
+        }
+        Error::Config(msg) => Error::Config(format!("{}: {msg}", path.display())),
+        e => e,
+    })
+}
+
+/// The agent a rule file holds: its configuration rebuilt from the header (environment,
+/// variants, rule, network, initial weights) and its coefficients, CNN and initial weights as
+/// the parameter vector. `env` overrides the header's environment (needed where the header
+/// names none `hebb` knows).
+pub fn agent_from_rule(bytes: &[u8], env: Option<&str>) -> Result<Agent> {
+    let aligned;
+    let bytes = if (bytes.as_ptr() as usize).is_multiple_of(4) {
+        bytes
+    } else {
+        aligned = crate::export::AlignedBytes::new(bytes);
+        aligned.bytes()
+    };
+    let f = hebb_core::rulefile::RuleFile::parse(bytes)?;
     let h = f.header();
     let env = env.unwrap_or(h.env).to_string();
-    if !crate::env::ENVS.iter().any(|(n, _)| *n == env) {
-        return Err(Error::Config(format!(
-            "{}: its header names the environment `{}`, which hebb does not know; pass --env NAME \
+    let factory = crate::env::EnvFactory::builtin(&env).map_err(|_| {
+        Error::Config(format!(
+            "the rule's header names the environment `{}`, which hebb does not know; pass --env NAME \
              (see `hebb envs`)",
-            path.display(),
             h.env
-        )));
-    }
+        ))
+    })?;
     let init = match h.weight_init()? {
         hebb_core::WeightInit::Uniform => "uni",
         hebb_core::WeightInit::Normal => "normal",
         hebb_core::WeightInit::Coevolve => "coevolve",
     };
     let cfg = TrainConfig {
-        paper_fitness: env.starts_with("ant") || env == crate::setup::CAR_ENV,
+        // A rule file does not record the protocol; it is the one the environment has.
+        paper_fitness: factory.make(None, false)?.task().fitness_protocol,
         variants: h.morphologies.split(',').filter(|m| !m.is_empty()).map(String::from).collect(),
         rule: h.rule_kind()?.name().to_string(),
         init: init.to_string(),
@@ -83,20 +103,20 @@ pub fn load_agent(path: &std::path::Path, env: Option<&str>) -> Result<Agent> {
         env,
         ..TrainConfig::default()
     };
-    let setup = Setup::new(cfg.clone())?;
+    let setup = Setup::with_env(cfg.clone(), factory)?;
     if setup.sizes != h.sizes() {
-        return Err(corrupt(format!(
-            "holds a {:?} network; `{}` needs {:?}",
-            h.sizes(),
-            setup.cfg.env,
-            setup.sizes
-        )));
+        return Err(Error::ShapeMismatch {
+            what: "the rule file".into(),
+            has: h.sizes().to_string(),
+            expected: setup.sizes.to_string(),
+            needed_by: format!("environment `{}`", setup.cfg.env),
+        });
     }
     let mut params = vec![0.0f32; h.n_coefficients as usize];
     f.copy_coefficients(&mut params)?;
     params.extend_from_slice(f.cnn_weights()?);
     params.extend_from_slice(f.init_weights()?);
-    setup.split(&params).map_err(|e| corrupt(e.to_string()))?;
+    setup.split(&params)?;
     Ok(Agent { cfg, params, generation: h.generations })
 }
 
@@ -136,7 +156,7 @@ pub fn evaluate(
     threads: usize,
 ) -> Result<Vec<EvalResult>> {
     crate::setup::check_count("the episode count", episodes, crate::setup::MAX_EPISODES)?;
-    let pool = crate::train::pool(threads)?;
+    let pool = crate::setup::pool(threads)?;
     let variants = setup.variants();
     let mut out = Vec::new();
     for (v, name) in variants.iter().enumerate() {

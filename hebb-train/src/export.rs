@@ -4,10 +4,10 @@ use std::path::Path;
 
 use hebb_core::cnn::Cnn;
 use hebb_core::rulefile::{self, ActionMap, Encoding, FrontEnd, Header, RuleFile};
-use hebb_core::{Activation, RuleTable, WeightInit, widen_f16};
-use rand_core::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
+use hebb_core::{Activation, widen_f16};
 
+use crate::env::Action;
+use crate::episode::{Controller, MAX_EPISODE_STEPS, Policy, drive, weight_seed};
 use crate::error::{Error, Result};
 use crate::es::{EsState, derive_seed};
 use crate::eval::evaluate;
@@ -155,53 +155,60 @@ pub fn f16_report(
 
 /// [`Divergence`] of rule `pb` from rule `pa` over one episode of the first variant.
 pub fn divergence(setup: &Setup, pa: &[f32], pb: &[f32], ep_seed: u64) -> Result<Divergence> {
-    let (a, b) = (setup.split(pa)?, setup.split(pb)?);
     let variant = setup.variants().into_iter().next().flatten();
     let mut env = setup.make_env(variant.as_deref())?;
     let (mut net_a, mut net_b) = (setup.make_net()?, setup.make_net()?);
-    for (net, init) in [(&mut net_a, a.init), (&mut net_b, b.init)] {
-        if setup.init == WeightInit::Coevolve {
-            net.set_weights(init)?;
-        } else {
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(ep_seed, &[0x1417]));
-            net.reset_weights(setup.init, &mut rng)?;
-        }
-    }
-    let (table_a, table_b) =
-        (RuleTable::new(setup.rule, setup.sizes, a.head)?, RuleTable::new(setup.rule, setup.sizes, b.head)?);
-    let mut cnn = (setup.n_cnn > 0).then(|| Box::new(Cnn::new()));
+    let new_cnn = || (setup.n_cnn > 0).then(|| Box::new(Cnn::new()));
+    let (mut cnn_a, mut cnn_b) = (new_cnn(), new_cnn());
+    let (mut act_a, mut act_b) = (Vec::new(), Vec::new());
+    let ws = weight_seed(ep_seed);
+    let mut pair = Pair {
+        a: Policy::new(setup, pa, net_a.as_mut(), cnn_a.as_deref_mut(), &mut act_a, ws)?,
+        b: Policy::new(setup, pb, net_b.as_mut(), cnn_b.as_deref_mut(), &mut act_b, ws)?,
+        out_b: Vec::new(),
+        d: Divergence { steps: 0, max_100: 0.0, max: 0.0, mean: 0.0, first_over_1e2: None },
+        n_err: 0,
+    };
     let mut obs = vec![0.0f32; setup.obs_dim];
-    let mut act = Vec::new();
-    env.reset(ep_seed, &mut obs);
-    let mut d = Divergence { steps: 0, max_100: 0.0, max: 0.0, mean: 0.0, first_over_1e2: None };
-    let mut n_err = 0usize;
-    while d.steps < crate::episode::MAX_EPISODE_STEPS as usize {
-        let input = match cnn.as_deref_mut() {
-            Some(c) => c.forward(a.cnn, &obs)?.to_vec(),
-            None => obs.clone(),
-        };
-        let out_a = net_a.step(&table_a, &input)?.to_vec();
-        let out_b = net_b.step(&table_b, &input)?;
-        for (x, y) in out_a.iter().zip(out_b) {
-            let e = (x - y).abs();
-            d.max = d.max.max(e);
-            d.mean += e as f64;
-            n_err += 1;
-            if d.steps < 100 {
-                d.max_100 = d.max_100.max(e);
-            }
-            if e > 1e-2 && d.first_over_1e2.is_none() {
-                d.first_over_1e2 = Some(d.steps);
-            }
-        }
-        let s = env.step(setup.mapping.map(&out_a, &mut act), &mut obs);
-        d.steps += 1;
-        if s.done() {
-            break;
-        }
-    }
-    d.mean /= n_err.max(1) as f64;
+    let ep = drive(env.as_mut(), &mut pair, ep_seed, &mut obs, MAX_EPISODE_STEPS, |_, _, _, _| ())?;
+    let mut d = pair.d;
+    d.steps = ep.steps as usize;
+    d.mean /= pair.n_err.max(1) as f64;
     Ok(d)
+}
+
+/// Two policies fed the same observations (those the first one's actions produce), their
+/// outputs compared step by step.
+struct Pair<'a> {
+    a: Policy<'a>,
+    b: Policy<'a>,
+    out_b: Vec<f32>,
+    d: Divergence,
+    n_err: usize,
+}
+
+impl Controller for Pair<'_> {
+    fn act(&mut self, obs: &[f32]) -> Result<Option<Action<'_>>> {
+        let Some(out_b) = self.b.outputs(obs)? else { return Ok(None) };
+        self.out_b.clear();
+        self.out_b.extend_from_slice(out_b);
+        let (out_b, d, n_err) = (&self.out_b, &mut self.d, &mut self.n_err);
+        self.a.act_with(obs, |out_a| {
+            for (x, y) in out_a.iter().zip(out_b) {
+                let e = (x - y).abs();
+                d.max = d.max.max(e);
+                d.mean += e as f64;
+                *n_err += 1;
+                if d.steps < 100 {
+                    d.max_100 = d.max_100.max(e);
+                }
+                if e > 1e-2 && d.first_over_1e2.is_none() {
+                    d.first_over_1e2 = Some(d.steps);
+                }
+            }
+            d.steps += 1;
+        })
+    }
 }
 
 /// Reads a rule file into memory, copying it into 4-byte-aligned storage so the zero-copy views

@@ -1,26 +1,20 @@
 //! Hardware in the loop: the desktop quadruped simulation with its controller inside the
 //! `hebb-mcu` firmware, booted in QEMU (`netduinoplus2`) and connected through the emulated
-//! UART (QEMU's serial on the child's stdin/stdout), speaking the wire protocol of
+//! UART (QEMU's serial on the child's stdin/stdout) — or flashed on a real board behind a serial
+//! port (`hebb hil --serial`, [`crate::hil_transport`]) — speaking the wire protocol of
 //! [`hebb_core::wire`]. The firmware runs the same `hebb-core` step as the desktop, so the
 //! robot must walk exactly as far as in the desktop-only run with the same seed.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::process::Command;
 
 use hebb_core::rulefile::RuleFile;
-use hebb_core::wire::{ErrorCode, Floats, FrameReader, Request, Timing};
+use hebb_core::wire::{ErrorCode, Floats, Request, Timing};
 
 /// Observation length of the quadruped `hebb hil` drives.
 pub const OBS_LEN: usize = 28;
 /// Action length of the quadruped.
 pub const ACTION_LEN: usize = 8;
-/// The largest observation or action the host side of the link handles (the firmware's own
-/// limit is its network's, generated from the rule file).
-const MAX_FLOATS: usize = 4096;
-const MAX_ENCODED: usize = hebb_core::wire::max_encoded(MAX_FLOATS);
 
 /// A reply from the firmware, owned (the wire's [`hebb_core::wire::Reply`] borrows its
 /// decoding buffer).
@@ -65,25 +59,31 @@ impl From<hebb_core::wire::Reply<'_>> for Reply {
 }
 
 use crate::env::{Action, Env};
+use crate::episode::{Controller, Policy, drive};
 use crate::error::{Error, Result};
 
-/// How long to wait for any reply before declaring the firmware dead.
-pub const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+pub use crate::hil_transport::{Mcu, REPLY_TIMEOUT};
 
 /// The workspace's `hebb-mcu` directory (as built from source).
 pub fn mcu_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../hebb-mcu")
 }
 
-/// Builds the firmware with `rule` flashed in (`cargo build --release` in `hebb-mcu` with
-/// `HEBB_RULE`), and returns the ELF's path. Cargo features of the firmware can be passed in
-/// `HEBB_MCU_FEATURES` (e.g. `portable-kernel`, to measure the plain-Rust kernel).
+/// Builds the emulated board's wire-protocol server with `rule` flashed in (see
+/// [`build_program`]) and returns the ELF's path.
 pub fn build_firmware(rule: &Path) -> Result<PathBuf> {
+    build_program(rule, "qemu-netduinoplus2")
+}
+
+/// Builds the firmware program `bin` (`cargo build --release --bin BIN` in `hebb-mcu` with
+/// `HEBB_RULE`) and returns the ELF's path. Cargo features of the firmware can be passed in
+/// `HEBB_MCU_FEATURES` (e.g. `portable-kernel`, to measure the plain-Rust kernel).
+pub fn build_program(rule: &Path, bin: &str) -> Result<PathBuf> {
     let mcu = mcu_dir();
     let rule = std::fs::canonicalize(rule).map_err(|e| Error::io(rule, e))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(&mcu).args(["build", "--release", "--quiet"]).env("HEBB_RULE", &rule);
+    cmd.current_dir(&mcu).args(["build", "--release", "--quiet", "--bin", bin]).env("HEBB_RULE", &rule);
     if let Some(f) = std::env::var_os("HEBB_MCU_FEATURES").filter(|f| !f.is_empty()) {
         cmd.arg("--features").arg(f);
     }
@@ -92,108 +92,17 @@ pub fn build_firmware(rule: &Path) -> Result<PathBuf> {
         cmd.env_remove(var);
     }
     cmd.env("CARGO_TARGET_DIR", mcu.join("target"));
-    let out = cmd.output().map_err(|e| Error::Config(format!("cannot run cargo to build hebb-mcu: {e}")))?;
+    let out =
+        cmd.output().map_err(|e| Error::Firmware(format!("cannot run cargo to build hebb-mcu: {e}")))?;
     if !out.status.success() {
-        return Err(Error::Config(format!(
-            "building the firmware (cd {} && HEBB_RULE={} cargo build --release) failed:\n{}",
+        return Err(Error::Firmware(format!(
+            "building the firmware (cd {} && HEBB_RULE={} cargo build --release --bin {bin}) failed:\n{}",
             mcu.display(),
             rule.display(),
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    Ok(mcu.join("target/thumbv7em-none-eabihf/release/hebb-mcu"))
-}
-
-/// The firmware running in QEMU, with a thread decoding its replies.
-pub struct Mcu {
-    child: Child,
-    stdin: ChildStdin,
-    replies: Receiver<std::result::Result<Reply, ErrorCode>>,
-}
-
-impl Mcu {
-    /// Boots `elf` in `qemu-system-arm -machine netduinoplus2` with `-icount shift=0` (so the
-    /// firmware's SysTick counts instructions) and waits for its `Ready` frame.
-    pub fn boot(elf: &Path) -> Result<(Mcu, Reply)> {
-        let mut child = Command::new("qemu-system-arm")
-            .args(["-machine", "netduinoplus2", "-display", "none", "-monitor", "none", "-serial", "stdio"])
-            .args(["-icount", "shift=0", "-kernel"])
-            .arg(elf)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| {
-                Error::Config(format!(
-                    "cannot start qemu-system-arm ({e}); install it with: apt-get install -y qemu-system-arm"
-                ))
-            })?;
-        let stdin = child.stdin.take().ok_or_else(|| Error::Config("no stdin to QEMU".into()))?;
-        let mut stdout = child.stdout.take().ok_or_else(|| Error::Config("no stdout from QEMU".into()))?;
-        let (tx, replies) = channel();
-        std::thread::spawn(move || {
-            let mut reader = Box::new(FrameReader::<{ 4 * MAX_ENCODED }>::new());
-            let mut scratch = vec![0u8; hebb_core::wire::max_raw(MAX_FLOATS)];
-            let mut buf = [0u8; 256];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                for &b in &buf[..n] {
-                    if let Some(frame) = reader.push(b)
-                        && tx
-                            .send(frame.and_then(|f| {
-                                hebb_core::wire::Reply::decode(f, &mut scratch).map(Reply::from)
-                            }))
-                            .is_err()
-                    {
-                        return;
-                    }
-                }
-            }
-        });
-        let mut mcu = Mcu { child, stdin, replies };
-        let ready = mcu.recv("boot")?;
-        Ok((mcu, ready))
-    }
-
-    /// The next reply.
-    pub fn recv(&mut self, what: &str) -> Result<Reply> {
-        match self.replies.recv_timeout(REPLY_TIMEOUT) {
-            Ok(Ok(r)) => Ok(r),
-            Ok(Err(e)) => Err(Error::Config(format!("{what}: undecodable reply from the firmware: {e:?}"))),
-            Err(RecvTimeoutError::Timeout) => {
-                Err(Error::Config(format!("{what}: no reply from the firmware in {REPLY_TIMEOUT:?}")))
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                let status = self.child.try_wait().ok().flatten();
-                Err(Error::Config(format!("{what}: QEMU closed the serial port (exit status {status:?})")))
-            }
-        }
-    }
-
-    /// Sends raw bytes on the UART.
-    pub fn send_raw(&mut self, bytes: &[u8]) -> Result<()> {
-        self.stdin
-            .write_all(bytes)
-            .and_then(|()| self.stdin.flush())
-            .map_err(|e| Error::Config(format!("writing to QEMU's serial port: {e}")))
-    }
-
-    /// Sends a request and waits for its reply.
-    pub fn request(&mut self, req: &Request<'_>) -> Result<Reply> {
-        let mut buf = vec![0u8; MAX_ENCODED];
-        let n = req.encode(&mut buf).map_err(|e| Error::Config(format!("encoding {req:?}: {e:?}")))?;
-        self.send_raw(&buf[..n])?;
-        self.recv("request")
-    }
-}
-
-impl Drop for Mcu {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    Ok(mcu.join("target/thumbv7em-none-eabihf/release").join(bin))
 }
 
 /// One hardware-in-the-loop episode.
@@ -219,7 +128,7 @@ pub fn run_episode(
     max_steps: u32,
 ) -> Result<HilEpisode> {
     if env.obs_dim() != OBS_LEN || env.action_space().n_outputs() != ACTION_LEN {
-        return Err(Error::Config(format!(
+        return Err(Error::Firmware(format!(
             "the firmware controls a {OBS_LEN}→{ACTION_LEN} network; `{}` has {} observations and {} actions",
             env.name(),
             env.obs_dim(),
@@ -228,39 +137,52 @@ pub fn run_episode(
     }
     match mcu.request(&Request::Reset { seed: weight_seed })? {
         Reply::ResetDone { seed } if seed == weight_seed => {}
-        other => return Err(Error::Config(format!("reset: unexpected reply {other:?}"))),
+        other => return Err(Error::Firmware(format!("reset: unexpected reply {other:?}"))),
     }
-    drive(env, env_seed, max_steps, |obs, t| match mcu.request(&Request::Step { obs: Floats::new(obs) })? {
-        Reply::Action(a) => <[f32; ACTION_LEN]>::try_from(a.as_slice()).map_err(|_| {
-            Error::Config(format!("step {t}: the firmware sent {} actions, not {ACTION_LEN}", a.len()))
-        }),
-        other => Err(Error::Config(format!("step {t}: firmware replied {other:?}"))),
-    })
+    let mut fw = Firmware { mcu, action: [0.0; ACTION_LEN], t: 0 };
+    record(env, &mut fw, env_seed, max_steps, |c| c.action)
 }
 
-/// The episode loop shared by both sides: `controller` maps an observation (and the step
-/// index) to an action.
-fn drive(
+/// The firmware as an episode controller.
+struct Firmware<'m> {
+    mcu: &'m mut Mcu,
+    action: [f32; ACTION_LEN],
+    t: u32,
+}
+
+impl Controller for Firmware<'_> {
+    fn act(&mut self, obs: &[f32]) -> Result<Option<Action<'_>>> {
+        let t = self.t;
+        self.t += 1;
+        self.action = match self.mcu.request(&Request::Step { obs: Floats::new(obs) })? {
+            Reply::Action(a) => <[f32; ACTION_LEN]>::try_from(a.as_slice()).map_err(|_| {
+                Error::Firmware(format!("step {t}: the firmware sent {} actions, not {ACTION_LEN}", a.len()))
+            })?,
+            other => return Err(Error::Firmware(format!("step {t}: firmware replied {other:?}"))),
+        };
+        Ok(Some(Action::Continuous(&self.action)))
+    }
+}
+
+/// One episode through the shared driver ([`crate::episode::drive`]), recording the torso's x
+/// and the action (`last_action` of the controller) after each step.
+fn record<C: Controller>(
     env: &mut dyn Env,
+    ctl: &mut C,
     env_seed: u64,
     max_steps: u32,
-    mut controller: impl FnMut(&[f32; OBS_LEN], u32) -> Result<[f32; ACTION_LEN]>,
+    last_action: impl Fn(&C) -> [f32; ACTION_LEN],
 ) -> Result<HilEpisode> {
-    let mut obs = [0.0f32; OBS_LEN];
-    env.reset(env_seed, &mut obs);
-    let mut ep = HilEpisode { ret: 0.0, steps: 0, x: vec![], actions: vec![] };
-    while ep.steps < max_steps {
-        let action = controller(&obs, ep.steps)?;
-        let s = env.step(Action::Continuous(&action), &mut obs);
-        ep.ret += s.reward as f64;
-        ep.steps += 1;
-        ep.actions.push(action);
-        ep.x.push(env.body_position().map_or(f32::NAN, |p| p[0]));
-        if s.done() {
-            break;
-        }
+    let mut obs = vec![0.0f32; env.obs_dim()];
+    let (mut x, mut actions) = (Vec::new(), Vec::new());
+    let ep = drive(env, ctl, env_seed, &mut obs, max_steps, |_, env, c, _| {
+        actions.push(last_action(c));
+        x.push(env.body_position().map_or(f32::NAN, |p| p[0]));
+    })?;
+    if ep.aborted {
+        return Err(Error::Firmware(format!("step {}: the observation is not finite", ep.steps)));
     }
-    Ok(ep)
+    Ok(HilEpisode { ret: ep.ret, steps: ep.steps, x, actions })
 }
 
 /// Checks that a rule file fits the firmware's network (the quadruped's 28-128-64-8).
@@ -270,9 +192,10 @@ pub fn check_rule(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The same episode on the desktop alone: the rule file's coefficients in a desktop
-/// [`hebb_core::AntNet`] (fastest kernel; all kernels give the same bits), initial weights
-/// drawn exactly as the firmware's `Reset` does.
+/// The same episode on the desktop alone, as training and evaluation run it (the same
+/// [`Policy`] and episode driver): the rule file's network and coefficients, the initial weights
+/// as the firmware's `Reset` sets them — the co-evolved ones the file carries for
+/// `--init coevolve`, else drawn from `weight_seed` with the file's distribution.
 pub fn desktop_episode(
     rule: &[u8],
     env: &mut dyn Env,
@@ -280,21 +203,33 @@ pub fn desktop_episode(
     weight_seed: u64,
     max_steps: u32,
 ) -> Result<HilEpisode> {
-    use hebb_core::{AntNet, Config, RuleTable, WeightInit};
-    use rand_core::SeedableRng;
-    let f = RuleFile::parse(rule)?;
-    f.expect_sizes(AntNet::SIZES)?;
-    let mut coeffs = vec![0.0f32; f.header().n_coefficients as usize];
-    f.copy_coefficients(&mut coeffs)?;
-    let table = RuleTable::new(f.header().rule_kind()?, AntNet::SIZES, &coeffs)?;
-    let config =
-        Config { output: f.header().output_activation()?, normalize: f.header().normalize, ..Config::ANT };
-    let mut net = Box::new(AntNet::new(config.with_best_kernel()));
-    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(weight_seed);
-    net.reset_weights(WeightInit::Uniform, &mut rng)?;
-    drive(env, env_seed, max_steps, |obs, t| {
-        <[f32; ACTION_LEN]>::try_from(net.step(&table, obs)?).map_err(|_| {
-            Error::Config(format!("step {t}: the rule's network does not have {ACTION_LEN} outputs"))
-        })
-    })
+    RuleFile::parse(rule)?.expect_sizes(hebb_core::AntNet::SIZES)?;
+    let agent = crate::eval::agent_from_rule(rule, Some(env.name()))?;
+    let setup = crate::setup::Setup::new(agent.cfg)?;
+    let mut net = setup.make_net()?;
+    let mut cnn = (setup.n_cnn > 0).then(|| Box::new(hebb_core::cnn::Cnn::new()));
+    let mut act = Vec::new();
+    let mut policy = Recording {
+        policy: Policy::new(&setup, &agent.params, net.as_mut(), cnn.as_deref_mut(), &mut act, weight_seed)?,
+        last: [0.0; ACTION_LEN],
+    };
+    record(env, &mut policy, env_seed, max_steps, |c| c.last)
+}
+
+/// A policy that keeps its last action.
+struct Recording<'a> {
+    policy: Policy<'a>,
+    last: [f32; ACTION_LEN],
+}
+
+impl Controller for Recording<'_> {
+    fn act(&mut self, obs: &[f32]) -> Result<Option<Action<'_>>> {
+        let a = self.policy.act(obs)?;
+        if let Some(Action::Continuous(v)) = &a {
+            for (l, x) in self.last.iter_mut().zip(v.iter()) {
+                *l = *x;
+            }
+        }
+        Ok(a)
+    }
 }

@@ -13,6 +13,7 @@ pub mod eval;
 pub mod export;
 pub mod fsio;
 pub mod hil;
+pub mod hil_transport;
 pub mod plot;
 pub mod policy;
 pub mod run;

@@ -3,7 +3,7 @@
 
 use hebb_core::{Activation, Config, HeapNetwork, Kernel, RuleTable, Shape};
 
-use crate::env::{Action, Space};
+use crate::env::{Action, Actions, Space};
 use crate::error::{Error, Result};
 
 /// The paper's hidden layers (`obs → 128 → 64 → actions`), the default of `--hidden`.
@@ -83,6 +83,20 @@ pub enum ActionMapping {
 }
 
 impl ActionMapping {
+    /// The mapping a task declares for its action space. The car's mapping needs a 3-dimensional
+    /// box (steer, gas, brake).
+    pub fn for_task(actions: Actions, space: &Space) -> Result<Self> {
+        match actions {
+            Actions::FromSpace => Ok(ActionMapping::for_space(space)),
+            Actions::Car if matches!(space, Space::Box { low, .. } if low.len() == 3) => {
+                Ok(ActionMapping::Car)
+            }
+            Actions::Car => Err(Error::Config(format!(
+                "the car's action mapping needs a 3-dimensional box (steer, gas, brake), not {space:?}"
+            ))),
+        }
+    }
+
     /// The paper's mapping for an action space.
     pub fn for_space(space: &Space) -> Self {
         match space {

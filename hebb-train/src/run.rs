@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::env::EnvFactory;
 use crate::error::{Error, Result};
 use crate::es::EsState;
 use crate::setup::{Setup, TrainConfig};
@@ -45,7 +46,8 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The file's bytes: magic, version, postcard body, CRC-32 of everything before it.
     pub fn encode(&self) -> Result<Vec<u8>> {
-        let body = postcard::to_stdvec(self).map_err(|e| Error::Config(e.to_string()))?;
+        let body = postcard::to_stdvec(self)
+            .map_err(|e| Error::Encode { what: "checkpoint", msg: e.to_string() })?;
         let mut bytes = Vec::with_capacity(body.len() + 16);
         bytes.extend_from_slice(CKPT_MAGIC);
         bytes.extend_from_slice(&CKPT_VERSION.to_le_bytes());
@@ -174,11 +176,7 @@ impl RunDir {
     /// leaves, and counts as empty.
     pub fn create(path: &Path) -> Result<Self> {
         if path.join(files::CONFIG).exists() && path.join(files::CHECKPOINT).exists() {
-            return Err(Error::Config(format!(
-                "{} already holds a run; use `hebb train --resume {}` or another --out",
-                path.display(),
-                path.display()
-            )));
+            return Err(Error::RunExists { dir: path.to_path_buf() });
         }
         fs::create_dir_all(path).map_err(|e| Error::io(path, e))?;
         Ok(RunDir { path: path.to_path_buf() })
@@ -187,7 +185,7 @@ impl RunDir {
     /// Opens an existing run directory (it must have a config).
     pub fn open(path: &Path) -> Result<Self> {
         if !path.is_dir() {
-            return Err(Error::Config(format!("{} is not a run directory", path.display())));
+            return Err(Error::NotARunDir { path: path.to_path_buf() });
         }
         if !path.join(files::CONFIG).is_file() {
             return Err(Error::Corrupt {
@@ -205,18 +203,34 @@ impl RunDir {
 
     /// Saves the configuration.
     pub fn save_config(&self, cfg: &TrainConfig) -> Result<()> {
-        let json = serde_json::to_vec_pretty(cfg).map_err(|e| Error::Config(e.to_string()))?;
+        let json = serde_json::to_vec_pretty(cfg)
+            .map_err(|e| Error::Encode { what: "configuration", msg: e.to_string() })?;
         write_atomic(&self.file(files::CONFIG), &json)
     }
 
     /// Loads the configuration and validates it (every value in range, names known); errors
     /// name the file.
     pub fn load_config(&self) -> Result<TrainConfig> {
+        self.load_config_with(None)
+    }
+
+    /// [`RunDir::load_config`] for a run of the environments `env` builds (`None`: the built-in
+    /// the configuration names); the configuration must name `env`.
+    pub fn load_config_with(&self, env: Option<&EnvFactory>) -> Result<TrainConfig> {
         let p = self.file(files::CONFIG);
         let bytes = fs::read(&p).map_err(|e| Error::io(&p, e))?;
         let cfg: TrainConfig = serde_json::from_slice(&bytes)
             .map_err(|e| Error::Corrupt { path: p.clone(), msg: e.to_string() })?;
-        Setup::new(cfg.clone()).map_err(|e| Error::Corrupt { path: p, msg: e.to_string() })?;
+        let checked = match env {
+            None => Setup::new(cfg.clone()),
+            Some(f) if f.name() == cfg.env => Setup::with_env(cfg.clone(), f.clone()),
+            Some(f) => Err(Error::Config(format!(
+                "a run of environment `{}`, not of `{}` (the factory's name)",
+                cfg.env,
+                f.name()
+            ))),
+        };
+        checked.map_err(|e| Error::Corrupt { path: p, msg: e.to_string() })?;
         Ok(cfg)
     }
 
@@ -269,7 +283,7 @@ impl RunDir {
     pub fn save_log(&self, rows: &[LogRow]) -> Result<()> {
         let mut w = csv::Writer::from_writer(vec![]);
         for r in rows {
-            w.serialize(r).map_err(|e| Error::Config(e.to_string()))?;
+            w.serialize(r).map_err(|e| Error::Encode { what: "log", msg: e.to_string() })?;
         }
         if rows.is_empty() {
             w.write_record([
@@ -284,9 +298,9 @@ impl RunDir {
                 "wall_s",
                 "aborted",
             ])
-            .map_err(|e| Error::Config(e.to_string()))?;
+            .map_err(|e| Error::Encode { what: "log", msg: e.to_string() })?;
         }
-        let bytes = w.into_inner().map_err(|e| Error::Config(e.to_string()))?;
+        let bytes = w.into_inner().map_err(|e| Error::Encode { what: "log", msg: e.to_string() })?;
         write_atomic(&self.file(files::LOG), &bytes)
     }
 }

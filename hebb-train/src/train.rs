@@ -7,13 +7,14 @@ use hebb_core::rulefile::Encoding;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::env::EnvFactory;
 use crate::episode::Worker;
 use crate::error::{Error, Result};
 use crate::es::{EsState, derive_seed};
 use crate::export;
 use crate::plot;
 use crate::run::{Checkpoint, LogRow, RunDir, files};
-use crate::setup::{Setup, TrainConfig};
+use crate::setup::{Setup, TrainConfig, pool};
 
 /// How to run (not part of the result: any thread count gives the same bits).
 #[derive(Debug, Clone, Copy, Default)]
@@ -74,17 +75,6 @@ pub struct Summary {
 /// Seed of episode `e` of variant `v` for mirrored pair `k` in generation `g`.
 pub fn episode_seed(seed: u64, g: u32, k: usize, v: usize, e: usize) -> u64 {
     derive_seed(seed, &[3, g as u64, k as u64, v as u64, e as u64])
-}
-
-/// The worker pool of training and evaluation: `threads` threads (0: all cores), with stacks
-/// large enough for the car head's networks.
-pub(crate) fn pool(threads: usize) -> Result<rayon::ThreadPool> {
-    crate::setup::check_threads(threads)?;
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(8 << 20)
-        .build()
-        .map_err(|e| Error::Config(format!("thread pool: {e}")))
 }
 
 /// One candidate's evaluation: mean return over variants and episodes, weight-decay penalty,
@@ -212,7 +202,12 @@ pub struct Prepared {
 /// files it wrote are removed again, and the directory too if it made it.
 pub fn prepare_new(dir: &Path, cfg: TrainConfig) -> Result<Prepared> {
     // Every value is checked before anything is created.
-    let setup = Setup::new(cfg)?;
+    prepare_setup(dir, Setup::new(cfg)?)
+}
+
+/// [`prepare_new`] for a setup already built (for instance with a user's environment,
+/// [`Setup::with_env`]).
+pub fn prepare_setup(dir: &Path, setup: Setup) -> Result<Prepared> {
     let existed = dir.exists();
     let run = RunDir::create(dir)?;
     crate::fsio::remove_stale_temps(dir)?;
@@ -238,20 +233,33 @@ pub fn prepare_new(dir: &Path, cfg: TrainConfig) -> Result<Prepared> {
 /// generation budget. Everything is checked first (config, checkpoint against it, a budget not
 /// below the generations done); the new budget is saved to the config last.
 pub fn prepare_resume(dir: &Path, generations: Option<u32>) -> Result<Prepared> {
+    prepare_resume_with(dir, generations, None)
+}
+
+/// [`prepare_resume`] for a run of the environments `env` builds (`None`: the built-in its
+/// configuration names). `env`'s name must be the run's.
+pub fn prepare_resume_with(
+    dir: &Path,
+    generations: Option<u32>,
+    env: Option<&EnvFactory>,
+) -> Result<Prepared> {
     let run = RunDir::open(dir)?;
-    let mut cfg = run.load_config()?;
+    let mut cfg = run.load_config_with(env)?;
     let ck = run.load_checkpoint()?;
     if let Some(g) = generations {
         if g < ck.state.generation {
-            return Err(Error::Config(format!(
-                "--gens {g} is below the {} generations {} has already done",
-                ck.state.generation,
-                dir.display()
-            )));
+            return Err(Error::BudgetBelowDone {
+                gens: g,
+                done: ck.state.generation,
+                dir: dir.to_path_buf(),
+            });
         }
         cfg.generations = g;
     }
-    let setup = Setup::new(cfg)?;
+    let setup = match env {
+        None => Setup::new(cfg)?,
+        Some(f) => Setup::with_env(cfg, f.clone())?,
+    };
     ck.check_against(&setup, setup.cfg.generations)
         .map_err(|msg| Error::Corrupt { path: run.file(files::CHECKPOINT), msg })?;
     // Generations after the checkpoint were lost with the interruption: drop their rows.
@@ -269,6 +277,27 @@ pub fn train_new(dir: &Path, cfg: TrainConfig, opts: RunOptions) -> Result<Summa
     // The thread count is checked (and the pool built) before anything is written.
     let mut evaluator = LocalEvaluator::new(opts.threads)?;
     let p = prepare_new(dir, cfg)?;
+    train_prepared(p, opts, &mut evaluator)
+}
+
+/// Starts a new run of `setup` in `dir` (which must not hold one): the library's way to train
+/// a user's own environment (see [`Setup::with_env`] and [`EnvFactory`]).
+pub fn train_with(dir: &Path, setup: Setup, opts: RunOptions) -> Result<Summary> {
+    let mut evaluator = LocalEvaluator::new(opts.threads)?;
+    let p = prepare_setup(dir, setup)?;
+    train_prepared(p, opts, &mut evaluator)
+}
+
+/// Continues the run of the environments `env` builds in `dir` from its checkpoint, optionally
+/// raising the generation budget.
+pub fn resume_with(
+    dir: &Path,
+    env: &EnvFactory,
+    generations: Option<u32>,
+    opts: RunOptions,
+) -> Result<Summary> {
+    let mut evaluator = LocalEvaluator::new(opts.threads)?;
+    let p = prepare_resume_with(dir, generations, Some(env))?;
     train_prepared(p, opts, &mut evaluator)
 }
 

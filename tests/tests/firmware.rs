@@ -5,7 +5,8 @@
 //! observations — for the quadruped's 28-128-64-8, CartPole's 4-128-64-2 and a four-layer
 //! 4-32-16-8-2 network (the firmware's network type is generated from the rule file).
 //! Corrupted, oversized and non-finite requests must each get an error reply and leave the
-//! loop running with the network unchanged.
+//! loop running with the network unchanged. The build-time fit check is tested against the
+//! emulated board's and the real boards' memory maps (`hebb-mcu/memory/*.x`).
 //!
 //! Needs `qemu-system-arm` and the `thumbv7em-none-eabihf` target; the test installs them
 //! where it can, and otherwise skips loudly saying how (see `firmware_tools`; CI sets
@@ -336,4 +337,55 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
          = {:.2} per synapse (calibration {calib_instructions} instructions / {calib_ticks} ticks); peak stack {stack_peak_bytes} bytes",
         instructions / shape.n_synapses() as f64
     );
+}
+
+/// Each board's build checks the rule against its own memory map (`hebb-mcu/memory/*.x`): a
+/// 28-256-128-8 network (40,960 synapses, ≈ 178 KiB of RAM) is refused for the STM32F4DISCOVERY's
+/// 128 KiB with one line naming the board, and builds for the nRF52840's 256 KiB.
+#[test]
+fn board_memory_maps_bound_the_network() {
+    if !firmware_tools::require("board memory maps") {
+        return;
+    }
+    let shape = Shape::new(&[28, 256, 128, 8]).unwrap();
+    let bytes = rule_file_for(shape, RULE_SEED, RuleKind::ABCDLr, false, Activation::Tanh, Encoding::F16);
+    let dir = repo_root().join("hebb-mcu/target/parity");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("wide-28-256-128-8.hebb");
+    if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
+        std::fs::write(&path, &bytes).unwrap();
+    }
+    let build = |feature: &str, bin: &str| {
+        let mut cmd = std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.current_dir(repo_root().join("hebb-mcu"))
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "--no-default-features",
+                "--features",
+                feature,
+                "--bin",
+                bin,
+            ])
+            .env("HEBB_RULE", &path);
+        for var in ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"] {
+            cmd.env_remove(var);
+        }
+        cmd.output().unwrap()
+    };
+    let out = build("board-stm32f4", "stm32f4discovery");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the 28-256-128-8 network cannot fit 128 KiB of RAM");
+    let line = stderr.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        line.contains("28-256-128-8")
+            && line.contains("STM32F407VG")
+            && line.contains("178 KiB RAM")
+            && line.contains("128 KiB RAM (memory/stm32f407vg.x)"),
+        "{line}"
+    );
+    let out = build("board-nrf52840", "nrf52840dk");
+    assert!(out.status.success(), "nRF52840 build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    eprintln!("28-256-128-8 f16: refused for the STM32F4DISCOVERY ({line}), built for the nRF52840-DK");
 }

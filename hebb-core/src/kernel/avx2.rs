@@ -111,3 +111,21 @@ pub(crate) unsafe fn layer_step(io: LayerIo<'_>, act: Activation, rule: Option<R
     // SAFETY: forwarded from the caller.
     unsafe { super::dispatch::<Avx2>(io, act, rule, normalize) }
 }
+
+/// # Safety
+/// The CPU must support AVX2; the lengths as [`super::update_span_lanes`] needs them.
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn update_span(
+    row: &mut [f32],
+    c: &[f32],
+    plane: usize,
+    pre: &[f32],
+    post: f32,
+    rule: RuleKind,
+    norm: bool,
+    wmax: &mut [f32; super::W],
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe { super::update_span_lanes::<Avx2>(row, c, plane, pre, post, rule, norm, wmax) }
+}

@@ -29,7 +29,8 @@ pub(crate) use scalar::One;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
 pub enum Kernel {
-    /// Plain scalar Rust; runs on every target (and is what the firmware runs).
+    /// Plain scalar Rust; runs on every target, the reference the other kernels equal bit for
+    /// bit. The firmware (`hebb-mcu`) runs [`Kernel::Vfp`], ≈ 2.3× faster on a Cortex-M4F.
     #[default]
     Portable = 0,
     /// x86_64 AVX2, bit-identical to [`Kernel::Portable`]. Only selectable where the CPU has
@@ -192,6 +193,264 @@ pub(crate) fn layer_step(
     true
 }
 
+/// Where one layer's coefficients come from in an update-only pass ([`layer_update`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LayerCoeffs<'a> {
+    /// Per-synapse planes `[n_coeffs][n_out][n_in]` (the layer's block of a
+    /// [`CoeffLayout::PerSynapse`](crate::table::CoeffLayout::PerSynapse) table).
+    PerSynapse(Coefficients<'a>),
+    /// Per-neuron planes `[n_coeffs][stride]` of the whole network
+    /// ([`CoeffLayout::PerNeuron`](crate::table::CoeffLayout::PerNeuron)); this layer's
+    /// presynaptic neurons start at index `pre`, its postsynaptic ones at `post`. Synapse
+    /// (i → j) takes coefficient `k` as `(c[k][pre + i] + c[k][post + j]) · 0.5`.
+    PerNeuron {
+        /// The whole table.
+        c: Coefficients<'a>,
+        /// Neurons in the network (the length of a plane).
+        stride: usize,
+        /// First presynaptic neuron of the layer.
+        pre: usize,
+        /// First postsynaptic neuron of the layer.
+        post: usize,
+    },
+    /// Shared rules ([`CoeffLayout::Shared`](crate::table::CoeffLayout::Shared)): planes
+    /// `[n_coeffs][n_rules]`, and this layer's rule index per synapse (`[n_out][n_in]`).
+    Shared {
+        /// The rules.
+        c: Coefficients<'a>,
+        /// Rules in the table (the length of a plane).
+        n_rules: usize,
+        /// The layer's per-synapse rule indices.
+        index: &'a [u16],
+    },
+}
+
+/// Synapses whose per-neuron coefficients are expanded at a time (a multiple of the lane
+/// width, so the spans line up with the lanes of a whole row; 1.5 KB of stack).
+const SPAN: usize = 64;
+
+/// The Hebbian update of one layer with *given* activities — `pre` (`n_in`) and `post`
+/// (`n_out`), e.g. averaged over a window — instead of the forward pass's own: for every row
+/// `j`, `w[j][i] += Δ(c, pre[i], post[j])`, then (if `normalize`) the layer is divided by its
+/// max |w|. Every synapse sees the same IEEE operations as in [`layer_step`], so with the step's
+/// own activities this gives the fused step's bits, on every kernel. Returns `false` (and does
+/// nothing) if the lengths disagree.
+pub(crate) fn layer_update(
+    kernel: Kernel,
+    rule: RuleKind,
+    normalize: bool,
+    w: &mut [f32],
+    coeffs: LayerCoeffs<'_>,
+    pre: &[f32],
+    post: &[f32],
+) -> bool {
+    let (n_in, n_out, n) = (pre.len(), post.len(), rule.n_coeffs());
+    if n_in == 0 || n == 0 || w.len() != n_in * n_out {
+        return false;
+    }
+    let mut wmax = [0.0f32; W];
+    match coeffs {
+        LayerCoeffs::PerSynapse(c) => {
+            let plane = n_in * n_out;
+            if c.len() != n * plane {
+                return false;
+            }
+            for ((j, row), &y) in w.chunks_exact_mut(n_in).enumerate().zip(post) {
+                span_update(kernel, rule, normalize, row, c.offset(j * n_in), plane, pre, y, &mut wmax);
+            }
+        }
+        LayerCoeffs::PerNeuron { c, stride, pre: p0, post: q0 } => {
+            if p0 + n_in > stride || q0 + n_out > stride || c.len() != n * stride {
+                return false;
+            }
+            let mut scratch = [0.0f32; RuleKind::MAX_COEFFS * SPAN];
+            for ((j, row), &y) in w.chunks_exact_mut(n_in).enumerate().zip(post) {
+                for (s, (rs, ps)) in row.chunks_mut(SPAN).zip(pre.chunks(SPAN)).enumerate() {
+                    let i0 = p0 + s * SPAN;
+                    for k in 0..n {
+                        let (base, len) = (k * stride, rs.len());
+                        let Some(dst) = scratch.get_mut(k * SPAN..k * SPAN + len) else { return false };
+                        let ok = match c {
+                            Coefficients::F32(c) => expand(dst, c, base + i0, base + q0 + j),
+                            Coefficients::F16(c) => expand(dst, c, base + i0, base + q0 + j),
+                        };
+                        if !ok {
+                            return false;
+                        }
+                    }
+                    let sc = Coefficients::F32(&scratch);
+                    span_update(kernel, rule, normalize, rs, sc, SPAN, ps, y, &mut wmax);
+                }
+            }
+        }
+        LayerCoeffs::Shared { c, n_rules, index } => {
+            if index.len() != w.len() || c.len() != n * n_rules {
+                return false;
+            }
+            let mut scratch = [0.0f32; RuleKind::MAX_COEFFS * SPAN];
+            for ((row, ix), &y) in w.chunks_exact_mut(n_in).zip(index.chunks_exact(n_in)).zip(post) {
+                for (rs, (ps, is)) in row.chunks_mut(SPAN).zip(pre.chunks(SPAN).zip(ix.chunks(SPAN))) {
+                    for k in 0..n {
+                        let Some(dst) = scratch.get_mut(k * SPAN..k * SPAN + rs.len()) else { return false };
+                        let ok = match c {
+                            Coefficients::F32(c) => gather(dst, c, k * n_rules, is),
+                            Coefficients::F16(c) => gather(dst, c, k * n_rules, is),
+                        };
+                        if !ok {
+                            return false;
+                        }
+                    }
+                    let sc = Coefficients::F32(&scratch);
+                    span_update(kernel, rule, normalize, rs, sc, SPAN, ps, y, &mut wmax);
+                }
+            }
+        }
+    }
+    if normalize {
+        // SAFETY: `w` is writable for its length.
+        unsafe { scalar::normalize(w.as_mut_ptr(), w.len(), &wmax) };
+    }
+    true
+}
+
+/// `dst[t] = (c[pre + t] + c[post]) · 0.5`: per-neuron coefficients expanded to synapses.
+/// `false` if out of range.
+#[inline(always)]
+fn expand<T: scalar::Coef>(dst: &mut [f32], c: &[T], pre: usize, post: usize) -> bool {
+    let (Some(p), Some(q)) = (c.get(pre..pre + dst.len()), c.get(post)) else { return false };
+    let q = q.widen();
+    for (d, p) in dst.iter_mut().zip(p) {
+        *d = (p.widen() + q) * 0.5;
+    }
+    true
+}
+
+/// `dst[t] = c[base + index[t]]`: shared rules gathered for their synapses. `false` if an
+/// index is out of range.
+#[inline(always)]
+fn gather<T: scalar::Coef>(dst: &mut [f32], c: &[T], base: usize, index: &[u16]) -> bool {
+    for (d, &i) in dst.iter_mut().zip(index) {
+        let Some(v) = c.get(base + usize::from(i)) else { return false };
+        *d = v.widen();
+    }
+    true
+}
+
+/// One row span of an update-only pass: `row[i] += Δ(c[k·plane + i], pre[i], post)`; folds
+/// the new |w| into `wmax` (by lane `i mod 8`) when `norm`. Spans too short for their planes
+/// are skipped (the callers size them).
+#[allow(clippy::too_many_arguments)]
+fn span_update(
+    kernel: Kernel,
+    rule: RuleKind,
+    norm: bool,
+    row: &mut [f32],
+    c: Coefficients<'_>,
+    plane: usize,
+    pre: &[f32],
+    post: f32,
+    wmax: &mut [f32; W],
+) {
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = kernel; // only x86_64 has a second kernel for this pass
+    let n_in = row.len();
+    let need = (rule.n_coeffs() - 1) * plane + n_in;
+    if pre.len() != n_in || c.len() < need {
+        return;
+    }
+    macro_rules! portable {
+        ($c:expr) => {{
+            macro_rules! s {
+                ($r:ty) => {
+                    if <$r as RuleFn>::N > 0 {
+                        // SAFETY: lengths checked above: the row, `pre` and every plane cover
+                        // `n_in` floats.
+                        unsafe { portable_row::<$r, _>(norm, row, $c, plane, pre, post, wmax) }
+                    }
+                };
+            }
+            with_rule!(Some(rule), s)
+        }};
+    }
+    match c {
+        #[cfg(target_arch = "x86_64")]
+        Coefficients::F32(c) if kernel == Kernel::Avx2 && avx2_available() => {
+            // SAFETY: AVX2 is available (checked just above); lengths checked above.
+            unsafe { avx2::update_span(row, c, plane, pre, post, rule, norm, wmax) }
+        }
+        Coefficients::F32(c) => portable!(c),
+        Coefficients::F16(c) => portable!(c),
+    }
+}
+
+/// [`scalar::update_row`] with the normalisation flag as a run-time choice.
+///
+/// # Safety
+/// `pre` as long as `row`; `c` covering `(R::N − 1)·plane + row.len()` values.
+#[inline(always)]
+unsafe fn portable_row<R: RuleFn, T: scalar::Coef>(
+    norm: bool,
+    row: &mut [f32],
+    c: &[T],
+    plane: usize,
+    pre: &[f32],
+    post: f32,
+    wmax: &mut [f32; W],
+) {
+    let (r, c, p, n) = (row.as_mut_ptr(), c.as_ptr(), pre.as_ptr(), row.len());
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        if norm {
+            scalar::update_row::<R, true, T>(r, c, plane, p, post, n, wmax)
+        } else {
+            scalar::update_row::<R, false, T>(r, c, plane, p, post, n, wmax)
+        }
+    }
+}
+
+/// [`span_update`] on lanes `L`.
+///
+/// # Safety
+/// `L` must be supported by the CPU; `pre` as long as `row`, and `c` covering
+/// `(n_coeffs − 1)·plane + row.len()` floats.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn update_span_lanes<L: Lanes>(
+    row: &mut [f32],
+    c: &[f32],
+    plane: usize,
+    pre: &[f32],
+    post: f32,
+    rule: RuleKind,
+    norm: bool,
+    wmax: &mut [f32; W],
+) {
+    let n_in = row.len();
+    let full = n_in / W * W;
+    // SAFETY: forwarded from the caller; `wmax` holds eight floats.
+    unsafe {
+        let mut m = L::load(wmax.as_ptr());
+        macro_rules! s {
+            ($r:ty) => {
+                if <$r as RuleFn>::N > 0 {
+                    update_row_lanes::<L, $r>(
+                        row.as_mut_ptr(),
+                        c.as_ptr(),
+                        plane,
+                        pre.as_ptr(),
+                        post,
+                        full,
+                        n_in - full,
+                        norm.then_some(&mut m),
+                    )
+                }
+            };
+        }
+        with_rule!(Some(rule), s);
+        m.store(wmax.as_mut_ptr());
+    }
+}
+
 /// Selects the rule-specialised instantiation. Inlined into each lane type's entry point so the
 /// target features of that entry point apply.
 ///
@@ -310,34 +569,67 @@ unsafe fn rows<L: Lanes, R: RuleFn, const B: usize>(ctx: &mut Ctx<'_>, j0: usize
         }
         // Hebbian update of each row; `y` is what the rule sees as `post`.
         for (b, &y) in ys.iter().enumerate() {
-            let post = L::splat(y);
-            let row = w.add((j0 + b) * n_in);
-            let crow = c.add((j0 + b) * n_in);
-            let mut i = 0;
-            while i < full {
-                let mut cv = [L::zero(); RuleKind::MAX_COEFFS];
-                for (k, v) in cv.iter_mut().enumerate().take(R::N) {
-                    *v = L::load(crow.add(k * plane + i));
-                }
-                let nw = L::load(row.add(i)).add(R::delta(&cv, L::load(pre.add(i)), post));
-                nw.store(row.add(i));
-                if normalize {
-                    *wmax = wmax.abs_max(nw);
-                }
-                i += W;
+            update_row_lanes::<L, R>(
+                w.add((j0 + b) * n_in),
+                c.add((j0 + b) * n_in),
+                plane,
+                pre,
+                y,
+                full,
+                tail,
+                normalize.then_some(&mut *wmax),
+            );
+        }
+    }
+}
+
+/// The Hebbian update of one row (or a span of one) with rule `R`: `row[i] += Δ(c[k·plane + i],
+/// pre[i], post)` for `i < full + tail` (`full` a multiple of 8, `tail` < 8); folds the new
+/// |w| into `wmax` where given. The fused step and the update-only pass both run this.
+///
+/// # Safety
+/// `L` must be supported by the CPU; `row` writable and `pre` readable for `full + tail`
+/// floats; `crow + k·plane` readable for `full + tail` floats for every plane `k < R::N`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn update_row_lanes<L: Lanes, R: RuleFn>(
+    row: *mut f32,
+    crow: *const f32,
+    plane: usize,
+    pre: *const f32,
+    post: f32,
+    full: usize,
+    tail: usize,
+    mut wmax: Option<&mut L>,
+) {
+    // SAFETY: forwarded from the caller; every offset is < full + tail within the row, `pre`
+    // and each plane; `load_n`/`store_n` touch only the first `tail` lanes.
+    unsafe {
+        let post = L::splat(post);
+        let mut i = 0;
+        while i < full {
+            let mut cv = [L::zero(); RuleKind::MAX_COEFFS];
+            for (k, v) in cv.iter_mut().enumerate().take(R::N) {
+                *v = L::load(crow.add(k * plane + i));
             }
-            if tail > 0 {
-                let mut cv = [L::zero(); RuleKind::MAX_COEFFS];
-                for (k, v) in cv.iter_mut().enumerate().take(R::N) {
-                    *v = L::load_n(crow.add(k * plane + full), tail);
-                }
-                let pv = L::load_n(pre.add(full), tail);
-                let nw = L::load_n(row.add(full), tail).add(R::delta(&cv, pv, post));
-                nw.store_n(row.add(full), tail);
-                if normalize {
-                    // Lanes past the tail hold junk deltas: take the stored lanes only.
-                    *wmax = wmax.abs_max(L::load_n(row.add(full), tail));
-                }
+            let nw = L::load(row.add(i)).add(R::delta(&cv, L::load(pre.add(i)), post));
+            nw.store(row.add(i));
+            if let Some(m) = wmax.as_deref_mut() {
+                *m = m.abs_max(nw);
+            }
+            i += W;
+        }
+        if tail > 0 {
+            let mut cv = [L::zero(); RuleKind::MAX_COEFFS];
+            for (k, v) in cv.iter_mut().enumerate().take(R::N) {
+                *v = L::load_n(crow.add(k * plane + full), tail);
+            }
+            let pv = L::load_n(pre.add(full), tail);
+            let nw = L::load_n(row.add(full), tail).add(R::delta(&cv, pv, post));
+            nw.store_n(row.add(full), tail);
+            if let Some(m) = wmax {
+                // Lanes past the tail hold junk deltas: take the stored lanes only.
+                *m = m.abs_max(L::load_n(row.add(full), tail));
             }
         }
     }

@@ -1,4 +1,6 @@
-//! Environments. Every environment implements [`Env`]; [`make`] builds one by name.
+//! Environments. Every environment implements [`Env`] and describes its task ([`Env::task`]);
+//! [`EnvFactory`] builds them for the trainer — the built-ins by name ([`make`]), or a user's
+//! own.
 
 use crate::error::{Error, Result};
 
@@ -79,6 +81,12 @@ pub trait Env: Send {
         let _ = rgb;
         None
     }
+    /// What the task needs from the trainer: observation front end, action mapping,
+    /// normalisation default, whether there is a fitness protocol of its own. The default suits
+    /// most environments (raw observations, actions from the space, normalisation on).
+    fn task(&self) -> Task {
+        Task::default()
+    }
 }
 
 /// An RGB picture: `rgb` holds `width × height` pixels, row-major, top row first.
@@ -97,6 +105,9 @@ pub mod canvas;
 pub mod car;
 pub mod cartpole;
 pub mod pendulum;
+pub mod task;
+
+pub use task::{Actions, EnvFactory, EnvRequest, FrontEnd, Task};
 
 /// Names accepted by [`make`], with a one-line description each.
 pub const ENVS: &[(&str, &str)] = &[
@@ -107,21 +118,41 @@ pub const ENVS: &[(&str, &str)] = &[
     ("car-racing", "gym 0.17 CarRacing-v0 (3×84×84 pixels, 3 continuous actions: steer, gas, brake)"),
 ];
 
-/// Builds an environment by name. `variant` selects a morphology or similar where the
-/// environment has them; environments without variants reject any.
+/// Builds a built-in environment by name, without a fitness protocol. `variant` selects a
+/// morphology or similar where the environment has them; environments without variants reject
+/// any.
 pub fn make(name: &str, variant: Option<&str>) -> Result<Box<dyn Env>> {
-    let no_variant = |env: Box<dyn Env>| match variant {
-        None => Ok(env),
-        Some(v) => Err(Error::Config(format!("environment `{name}` has no variant `{v}`"))),
+    make_builtin(name, EnvRequest { variant, fitness_protocol: false })
+}
+
+/// Fails with [`Error::UnknownEnv`] unless `name` is a built-in.
+pub(crate) fn check_builtin(name: &str) -> Result<()> {
+    if ENVS.iter().any(|(n, _)| *n == name) { Ok(()) } else { Err(unknown(name)) }
+}
+
+fn unknown(name: &str) -> Error {
+    Error::UnknownEnv {
+        name: name.to_string(),
+        known: ENVS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+    }
+}
+
+/// The built-ins' factory.
+pub(crate) fn make_builtin(name: &str, r: EnvRequest<'_>) -> Result<Box<dyn Env>> {
+    let plain = |env: Box<dyn Env>| {
+        if let Some(v) = r.variant {
+            return Err(Error::NoVariant { env: name.to_string(), variant: v.to_string() });
+        }
+        if r.fitness_protocol && !env.task().fitness_protocol {
+            return Err(Error::NoFitnessProtocol { env: name.to_string() });
+        }
+        Ok(env)
     };
     match name {
-        "cartpole" => no_variant(Box::new(cartpole::CartPole::new())),
-        "pendulum" => no_variant(Box::new(pendulum::Pendulum::new())),
-        "ant-bullet" | "ant" => Ok(Box::new(ant::make(name, variant, false)?)),
-        "car-racing" => no_variant(Box::new(car::CarRacing::new(false))),
-        _ => Err(Error::UnknownEnv {
-            name: name.to_string(),
-            known: ENVS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
-        }),
+        "cartpole" => plain(Box::new(cartpole::CartPole::new())),
+        "pendulum" => plain(Box::new(pendulum::Pendulum::new())),
+        "ant-bullet" | "ant" => Ok(Box::new(ant::make(name, r.variant, r.fitness_protocol)?)),
+        "car-racing" => plain(Box::new(car::CarRacing::new(r.fitness_protocol))),
+        _ => Err(unknown(name)),
     }
 }

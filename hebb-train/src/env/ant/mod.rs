@@ -247,6 +247,11 @@ impl Env for AntEnv {
     fn name(&self) -> &str {
         &self.name
     }
+    /// The paper's quadruped: no weight normalisation, and its fitness protocol (burn-in,
+    /// progress only, early stop).
+    fn task(&self) -> crate::env::Task {
+        crate::env::Task { normalize: false, fitness_protocol: true, ..Default::default() }
+    }
     fn body_position(&self) -> Option<[f32; 3]> {
         Some(self.body.readout().torso_pos)
     }

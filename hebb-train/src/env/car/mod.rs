@@ -22,6 +22,7 @@
 //! more than 20 consecutive steps with negative reward.
 
 pub mod dynamics;
+pub mod preprocess;
 pub mod render;
 pub mod scene;
 pub mod track;
@@ -235,9 +236,9 @@ impl CarRacing {
 
     fn observe(&mut self, obs: &mut [f32]) {
         match <&mut [f32; OBS_LEN]>::try_from(&mut *obs) {
-            Ok(o) => render::preprocess(&self.frame, o),
+            Ok(o) => preprocess::preprocess(&self.frame, o),
             Err(_) => {
-                render::preprocess(&self.frame, &mut self.obs_scratch);
+                preprocess::preprocess(&self.frame, &mut self.obs_scratch);
                 let n = obs.len().min(OBS_LEN);
                 obs[..n].copy_from_slice(&self.obs_scratch[..n]);
             }
@@ -304,6 +305,13 @@ impl CarRacing {
 impl Env for CarRacing {
     fn name(&self) -> &str {
         "car-racing"
+    }
+
+    /// Pixels through the CNN front end, the car's action squashing, and the paper's early
+    /// stop as its fitness protocol.
+    fn task(&self) -> crate::env::Task {
+        use crate::env::{Actions, FrontEnd, Task};
+        Task { front_end: FrontEnd::CarCnn, actions: Actions::Car, normalize: true, fitness_protocol: true }
     }
 
     fn obs_dim(&self) -> usize {

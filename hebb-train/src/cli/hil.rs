@@ -1,0 +1,92 @@
+//! `hebb hil`: the desktop quadruped driven by the firmware — in QEMU, or on a real board over a
+//! serial port — then the same episode on the desktop alone.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use hebb_train::{Error, Result, env};
+
+#[derive(Args)]
+pub struct HilArgs {
+    /// The rule file to flash (default: the firmware's shipped rule).
+    #[arg(long)]
+    rule: Option<PathBuf>,
+    /// Morphology of the simulated ant.
+    #[arg(long, default_value = "standard")]
+    morphology: String,
+    /// Environment (`ant-bullet` or `ant`).
+    #[arg(long, default_value = "ant-bullet")]
+    env: String,
+    /// Episode seed (initial state) and weight seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Maximum steps.
+    #[arg(long, default_value_t = 1000)]
+    steps: u32,
+    /// A prebuilt firmware ELF (it must hold the same rule); default: build hebb-mcu with it.
+    #[arg(long)]
+    firmware: Option<PathBuf>,
+    /// Drive a real board on this serial port (e.g. /dev/ttyACM0), flashed with the same rule, instead of QEMU.
+    #[arg(long)]
+    serial: Option<PathBuf>,
+    /// Baud rate of `--serial` (8N1, no flow control).
+    #[arg(long, default_value_t = 115_200)]
+    baud: u32,
+}
+
+/// Runs `hebb hil`.
+pub fn run(a: HilArgs) -> Result<()> {
+    use hebb_train::hil;
+    let rule = a.rule.clone().unwrap_or_else(|| hil::mcu_dir().join("rules/ant.hebb"));
+    let bytes = std::fs::read(&rule).map_err(|e| Error::io(&rule, e))?;
+    hil::check_rule(&bytes).map_err(|e| Error::Corrupt { path: rule.clone(), msg: e.to_string() })?;
+    let elf = match (&a.firmware, &a.serial) {
+        (_, Some(_)) => PathBuf::new(),
+        (Some(p), None) => p.clone(),
+        (None, None) => {
+            eprintln!("building the firmware with {} …", rule.display());
+            hil::build_firmware(&rule)?
+        }
+    };
+    let (mut mcu, ready) = match &a.serial {
+        Some(port) => hil::Mcu::open_serial(port, a.baud)?,
+        None => hil::Mcu::boot(&elf)?,
+    };
+    if !matches!(ready, hil::Reply::Ready { rule_status: 0, .. } | hil::Reply::Timing(_)) {
+        return Err(Error::Firmware(format!("the firmware did not load its rule: {ready:?}")));
+    }
+    let weight_seed = hebb_train::episode::weight_seed(a.seed);
+    let mut env = env::make(&a.env, Some(&a.morphology))?;
+    let t0 = std::time::Instant::now();
+    let h = hil::run_episode(&mut mcu, env.as_mut(), a.seed, weight_seed, a.steps)?;
+    let hil_s = t0.elapsed().as_secs_f64();
+    let mut env = env::make(&a.env, Some(&a.morphology))?;
+    let d = hil::desktop_episode(&bytes, env.as_mut(), a.seed, weight_seed, a.steps)?;
+    let dist = |e: &hil::HilEpisode| e.x.last().copied().unwrap_or(0.0) - e.x.first().copied().unwrap_or(0.0);
+    println!("{} {} seed {}, rule {}", a.env, a.morphology, a.seed, rule.display());
+    println!(
+        "  firmware in the loop: {} steps, return {:.2}, x moved {:+.4} m ({:.0} steps/s over the {})",
+        h.steps,
+        h.ret,
+        dist(&h),
+        h.steps as f64 / hil_s,
+        if a.serial.is_some() { "serial port" } else { "emulated UART" }
+    );
+    println!("  desktop only:         {} steps, return {:.2}, x moved {:+.4} m", d.steps, d.ret, dist(&d));
+    if a.serial.is_some()
+        && let Ok(hil::Reply::Timing(t)) = mcu.request(&hebb_core::wire::Request::Timing)
+    {
+        let ticks = "core clock cycles on a real board (DWT), SysTick ticks under QEMU";
+        println!(
+            "  the board's last step: {} ({ticks}); peak stack {} bytes",
+            t.step_ticks, t.stack_peak_bytes
+        );
+    }
+    let bits = |e: &hil::HilEpisode| e.actions.iter().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
+    if bits(&h) == bits(&d) && h.steps == d.steps {
+        println!("  every action identical, bit for bit");
+        Ok(())
+    } else {
+        Err(Error::Firmware("firmware and desktop actions differ".into()))
+    }
+}
