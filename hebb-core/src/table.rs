@@ -286,7 +286,7 @@ impl<'a> RuleTable<'a> {
 
     /// The coefficients of plastic layer `l` of a [`CoeffLayout::PerSynapse`] table (its
     /// `n_coeffs` planes); empty past the last layer and for other layouts (whose layers share
-    /// coefficients: see [`layer_coeffs`](Self::layer_coeffs)).
+    /// coefficients across layers: the network expands them as it updates).
     pub fn layer(&self, l: usize) -> Coefficients<'a> {
         if l >= self.shape.depth() {
             return self.data.range(0, 0);
