@@ -137,19 +137,13 @@ impl RawEnv {
     /// Number of discrete actions, or None for a continuous box.
     #[getter]
     fn n_actions(&self) -> Option<usize> {
-        match &self.space {
-            Space::Discrete(n) => Some(*n),
-            Space::Box { .. } => None,
-        }
+        n_actions(&self.space)
     }
 
     /// Lower and upper bounds of the action box (None for discrete actions).
     #[getter]
     fn action_bounds(&self) -> Option<(Vec<f32>, Vec<f32>)> {
-        match &self.space {
-            Space::Discrete(_) => None,
-            Space::Box { low, high } => Some((low.clone(), high.clone())),
-        }
+        action_bounds(&self.space)
     }
 
     /// Resets from `seed` and returns the first observation (a new float32 array the
@@ -296,18 +290,12 @@ impl RawVecEnv {
 
     #[getter]
     fn n_actions(&self) -> Option<usize> {
-        match &self.space {
-            Space::Discrete(n) => Some(*n),
-            Space::Box { .. } => None,
-        }
+        n_actions(&self.space)
     }
 
     #[getter]
     fn action_bounds(&self) -> Option<(Vec<f32>, Vec<f32>)> {
-        match &self.space {
-            Space::Discrete(_) => None,
-            Space::Box { low, high } => Some((low.clone(), high.clone())),
-        }
+        action_bounds(&self.space)
     }
 
     /// Resets every environment (environment `i` from `seed + i`) into `obs` (`n × obs`).
@@ -1349,4 +1337,20 @@ fn _hebb(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_config, m)?)?;
     m.add_function(wrap_pyfunction!(check_config, m)?)?;
     Ok(())
+}
+
+/// Number of discrete actions of a space, or `None` for a continuous box.
+fn n_actions(space: &Space) -> Option<usize> {
+    match space {
+        Space::Discrete(n) => Some(*n),
+        Space::Box { .. } => None,
+    }
+}
+
+/// Lower and upper bounds of an action box (`None` for discrete actions).
+fn action_bounds(space: &Space) -> Option<(Vec<f32>, Vec<f32>)> {
+    match space {
+        Space::Discrete(_) => None,
+        Space::Box { low, high } => Some((low.clone(), high.clone())),
+    }
 }
