@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use hebb_core::rulefile::{self, Encoding, Header, RuleFile};
+use hebb_core::rulefile::{Encoding, RuleFile};
 use hebb_core::wire::{ErrorCode, Floats, Request, Timing};
 use hebb_core::{Activation, AntNet, Config, HeapNetwork, Kernel, RuleKind, RuleTable, Shape, WeightInit};
 use hebb_train::hil::{self, Reply};
@@ -39,33 +39,7 @@ fn repo_root() -> PathBuf {
 /// An untrained rule file for the ant network: coefficients 0.1·N(0, 1) from `seed`, with the
 /// given rule, normalisation, output activation and coefficient encoding.
 fn rule_file(seed: u64, rule: RuleKind, normalize: bool, output: Activation, encoding: Encoding) -> Vec<u8> {
-    rule_file_for(AntNet::SHAPE, seed, rule, normalize, output, encoding)
-}
-
-/// The same for a network of any shape.
-fn rule_file_for(
-    shape: Shape,
-    seed: u64,
-    rule: RuleKind,
-    normalize: bool,
-    output: Activation,
-    encoding: Encoding,
-) -> Vec<u8> {
-    let header = Header {
-        rule: rule.code(),
-        sizes: shape,
-        normalize,
-        output: output as u8,
-        encoding,
-        n_coefficients: shape.n_coefficients(rule) as u32,
-        ..Header::untrained_ant(seed)
-    };
-    let mut coeffs = vec![0.0f32; header.n_coefficients as usize];
-    hebb_core::init::fill_normal(&mut Xoshiro256PlusPlus::seed_from_u64(seed), 0.1, &mut coeffs);
-    let mut out = vec![0u8; rulefile::encoded_len(&header).unwrap()];
-    let len = rulefile::encode(&header, &coeffs, &[], &[], &mut out).unwrap();
-    out.truncate(len);
-    out
+    hebb_tests::untrained_rule_file(AntNet::SHAPE, seed, rule, normalize, output, encoding)
 }
 
 /// Builds the firmware with `rule`, explaining a failed no-panic link check.
@@ -179,15 +153,28 @@ fn firmware_matches_desktop_bit_for_bit() {
     // Other shapes: the firmware's network type is generated from the rule file's header.
     // CartPole's 4-128-64-2 (raw outputs, normalised, as `hebb train --env cartpole` exports).
     let cartpole = Shape::new(&[4, 128, 64, 2]).unwrap();
-    let bytes =
-        rule_file_for(cartpole, RULE_SEED + 2, RuleKind::ABCDLr, true, Activation::Identity, Encoding::F32);
+    let bytes = hebb_tests::untrained_rule_file(
+        cartpole,
+        RULE_SEED + 2,
+        RuleKind::ABCDLr,
+        true,
+        Activation::Identity,
+        Encoding::F32,
+    );
     parity("cartpole-4-128-64-2", &bytes, true);
     // A four-layer network (`hebb train --hidden 32,16,8`), unnormalised (the assembly update)
     // and normalised.
     let deep = Shape::new(&[4, 32, 16, 8, 2]).unwrap();
-    let bytes = rule_file_for(deep, RULE_SEED + 3, RuleKind::ABCDLr, false, Activation::Tanh, Encoding::F32);
+    let bytes = hebb_tests::untrained_rule_file(
+        deep,
+        RULE_SEED + 3,
+        RuleKind::ABCDLr,
+        false,
+        Activation::Tanh,
+        Encoding::F32,
+    );
     parity("deep-4-32-16-8-2", &bytes, true);
-    let bytes = rule_file_for(
+    let bytes = hebb_tests::untrained_rule_file(
         deep,
         RULE_SEED + 4,
         RuleKind::ABCDLrDInAndOut,
@@ -203,7 +190,14 @@ fn firmware_matches_desktop_bit_for_bit() {
 #[test]
 fn firmware_build_refuses_a_rule_that_does_not_fit() {
     let big = Shape::new(&[300, 128, 64, 3]).unwrap();
-    let bytes = rule_file_for(big, RULE_SEED, RuleKind::A, true, Activation::Identity, Encoding::F32);
+    let bytes = hebb_tests::untrained_rule_file(
+        big,
+        RULE_SEED,
+        RuleKind::A,
+        true,
+        Activation::Identity,
+        Encoding::F32,
+    );
     let dir = repo_root().join("hebb-mcu/target/parity");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("too-big.hebb");
@@ -348,7 +342,14 @@ fn board_memory_maps_bound_the_network() {
         return;
     }
     let shape = Shape::new(&[28, 256, 128, 8]).unwrap();
-    let bytes = rule_file_for(shape, RULE_SEED, RuleKind::ABCDLr, false, Activation::Tanh, Encoding::F16);
+    let bytes = hebb_tests::untrained_rule_file(
+        shape,
+        RULE_SEED,
+        RuleKind::ABCDLr,
+        false,
+        Activation::Tanh,
+        Encoding::F16,
+    );
     let dir = repo_root().join("hebb-mcu/target/parity");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("wide-28-256-128-8.hebb");

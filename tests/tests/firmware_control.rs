@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use hebb_core::rulefile::{self, Encoding, Header, RuleFile};
+use hebb_core::rulefile::{Encoding, RuleFile};
 use hebb_core::{Activation, AntNet, Config, HeapNetwork, Kernel, RuleKind, RuleTable, Shape, WeightInit};
 use hebb_train::hil::{self, Reply};
 use rand_core::SeedableRng;
@@ -28,31 +28,6 @@ const STEPS: u32 = 300;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
-}
-
-fn rule_file(
-    shape: Shape,
-    seed: u64,
-    rule: RuleKind,
-    normalize: bool,
-    output: Activation,
-    encoding: Encoding,
-) -> Vec<u8> {
-    let header = Header {
-        rule: rule.code(),
-        sizes: shape,
-        normalize,
-        output: output as u8,
-        encoding,
-        n_coefficients: shape.n_coefficients(rule) as u32,
-        ..Header::untrained_ant(seed)
-    };
-    let mut coeffs = vec![0.0f32; header.n_coefficients as usize];
-    hebb_core::init::fill_normal(&mut Xoshiro256PlusPlus::seed_from_u64(seed), 0.1, &mut coeffs);
-    let mut out = vec![0u8; rulefile::encoded_len(&header).unwrap()];
-    let len = rulefile::encode(&header, &coeffs, &[], &[], &mut out).unwrap();
-    out.truncate(len);
-    out
 }
 
 fn bits(a: &[f32]) -> Vec<u32> {
@@ -122,11 +97,25 @@ fn control_loop_matches_desktop_bit_for_bit() {
         return;
     }
     // The quadruped's network and rule (the assembly update).
-    let ant = rule_file(AntNet::SHAPE, 0x5EED_0C01, RuleKind::ABCDLr, false, Activation::Tanh, Encoding::F32);
+    let ant = hebb_tests::untrained_rule_file(
+        AntNet::SHAPE,
+        0x5EED_0C01,
+        RuleKind::ABCDLr,
+        false,
+        Activation::Tanh,
+        Encoding::F32,
+    );
     control_loop("ant-abcd-lr", &ant);
     // A deeper network with normalisation and raw outputs, half-precision coefficients.
     let deep = Shape::new(&[6, 32, 16, 3]).unwrap();
-    let deep = rule_file(deep, 0x5EED_0C02, RuleKind::ABC, true, Activation::Identity, Encoding::F16);
+    let deep = hebb_tests::untrained_rule_file(
+        deep,
+        0x5EED_0C02,
+        RuleKind::ABC,
+        true,
+        Activation::Identity,
+        Encoding::F16,
+    );
     control_loop("deep-abc-norm-f16", &deep);
 }
 
