@@ -4,7 +4,7 @@ use std::path::Path;
 
 use hebb_core::cnn::Cnn;
 use hebb_core::rulefile::{self, ActionMap, Encoding, FrontEnd, Header, RuleFile};
-use hebb_core::{Activation, widen_f16};
+use hebb_core::{Activation, CoeffLayout, widen_f16};
 
 use crate::env::Action;
 use crate::episode::{Controller, MAX_EPISODE_STEPS, Policy, drive, weight_seed};
@@ -290,7 +290,27 @@ pub fn describe(path: &Path) -> Result<String> {
         a.bytes().len(),
         a.bytes().get(4..6).map_or(0, |v| u16::from_le_bytes([v[0], v[1]]))
     );
-    let _ = writeln!(out, "rule           {rule} ({} coefficients per synapse)", rule.n_coeffs());
+    let n_c = rule.n_coeffs();
+    let _ = match h.coeff_layout()? {
+        CoeffLayout::PerSynapse => writeln!(out, "rule           {rule} ({n_c} coefficients per synapse)"),
+        CoeffLayout::PerNeuron => {
+            writeln!(out, "rule           {rule} ({n_c} coefficients per neuron: neuron-centric)")
+        }
+        CoeffLayout::Shared => writeln!(
+            out,
+            "rule           {rule} ({} shared rules of {n_c} coefficients, a rule index per synapse)",
+            coeffs.len() / n_c
+        ),
+        other => writeln!(out, "rule           {rule} (coefficient layout {other:?})"),
+    };
+    let p = f.extras().plasticity;
+    if !p.is_plain() {
+        let _ = writeln!(
+            out,
+            "plasticity     update every {} steps, on activities averaged over {} steps",
+            p.every, p.window
+        );
+    }
     let _ = writeln!(out, "network        {s} ({} synapses)", s.n_synapses());
     let out_act = match h.output_activation()? {
         Activation::Tanh => "tanh",
