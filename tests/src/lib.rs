@@ -1,6 +1,8 @@
 //! Helpers shared by the cross-crate tests in `tests/tests/`.
 
 use hebb_core::rulefile::{self, Encoding, Header};
+use std::path::{Path, PathBuf};
+
 use hebb_core::{Activation, RuleKind, Shape};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -31,4 +33,15 @@ pub fn untrained_rule_file(
     let len = rulefile::encode(&header, &coeffs, &[], &[], &mut out).expect("a valid test rule");
     out.truncate(len);
     out
+}
+
+/// Writes `bytes` to `dir/name.hebb` (creating `dir`) unless the file already holds them, so a
+/// firmware build keyed on the file stays cached; returns the path.
+pub fn cached_rule_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("create the rule directory");
+    let path = dir.join(format!("{name}.hebb"));
+    if std::fs::read(&path).ok().as_deref() != Some(bytes) {
+        std::fs::write(&path, bytes).expect("write the rule file");
+    }
+    path
 }

@@ -216,12 +216,7 @@ fn firmware_build_refuses_a_rule_that_does_not_fit() {
 /// in between if `bad_requests`) and checks every action against the desktop kernels.
 fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
     // Rule file: written only when its content changes, so the firmware build stays cached.
-    let dir = repo_root().join("hebb-mcu/target/parity");
-    std::fs::create_dir_all(&dir).unwrap();
-    let rule_path = dir.join(format!("{name}.hebb"));
-    if std::fs::read(&rule_path).ok().as_deref() != Some(bytes) {
-        std::fs::write(&rule_path, bytes).unwrap();
-    }
+    let rule_path = hebb_tests::cached_rule_file(&repo_root().join("hebb-mcu/target/parity"), name, bytes);
     let file = RuleFile::parse(bytes).unwrap();
     let mut coeffs = vec![0.0f32; file.header().n_coefficients as usize];
     file.copy_coefficients(&mut coeffs).unwrap();

@@ -37,12 +37,7 @@ fn bits(a: &[f32]) -> Vec<u32> {
 /// Builds and boots the control-loop program with `bytes` as its rule and checks its first
 /// `STEPS` actions against the desktop on every kernel the CPU has.
 fn control_loop(name: &str, bytes: &[u8]) {
-    let dir = repo_root().join("hebb-mcu/target/control");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{name}.hebb"));
-    if std::fs::read(&path).ok().as_deref() != Some(bytes) {
-        std::fs::write(&path, bytes).unwrap();
-    }
+    let path = hebb_tests::cached_rule_file(&repo_root().join("hebb-mcu/target/control"), name, bytes);
     let file = RuleFile::parse(bytes).unwrap();
     let mut coeffs = vec![0.0f32; file.header().n_coefficients as usize];
     file.copy_coefficients(&mut coeffs).unwrap();
