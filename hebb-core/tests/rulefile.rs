@@ -302,10 +302,19 @@ fn version_1_files_are_still_read() {
             files.push(p);
         }
     }
-    assert!(files.len() >= 4, "expected the shipped and committed rule files, found {files:?}");
+    let mut version_1 = 0;
     for p in files {
         let bytes = std::fs::read(&p).unwrap();
-        assert_eq!(u16::from_le_bytes([bytes[4], bytes[5]]), 1, "{}: not a version 1 file", p.display());
+        // Runs finished since version 2 write version 2 files; they must parse, and are
+        // covered by the version 2 tests.
+        if u16::from_le_bytes([bytes[4], bytes[5]]) != 1 {
+            let mut words = vec![0u32; bytes.len().div_ceil(4)];
+            bytemuck::cast_slice_mut::<u32, u8>(&mut words)[..bytes.len()].copy_from_slice(&bytes);
+            RuleFile::parse(&bytemuck::cast_slice::<u32, u8>(&words)[..bytes.len()])
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            continue;
+        }
+        version_1 += 1;
         let mut words = vec![0u32; bytes.len().div_ceil(4)];
         bytemuck::cast_slice_mut::<u32, u8>(&mut words)[..bytes.len()].copy_from_slice(&bytes);
         let f = RuleFile::parse(&bytemuck::cast_slice::<u32, u8>(&words)[..bytes.len()])
@@ -336,6 +345,7 @@ fn version_1_files_are_still_read() {
         g.copy_coefficients(&mut c2).unwrap();
         assert!(c.iter().zip(&c2).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
+    assert!(version_1 >= 4, "expected the shipped and committed version 1 rule files, found {version_1}");
 }
 
 /// A version 2 header carries a five-layer network, raw outputs and normalisation.
