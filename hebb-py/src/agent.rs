@@ -5,7 +5,7 @@
 //! an episode stepped this way gives the same bits as one the trainer steps itself.
 
 use hebb_core::cnn::Cnn;
-use hebb_core::{RuleTable, WeightInit};
+use hebb_core::{HeapWindow, WeightInit};
 use hebb_train::env::Action;
 use hebb_train::es::{EsState, derive_seed};
 use hebb_train::policy::PlasticNet;
@@ -32,14 +32,26 @@ pub struct Agent {
     net: Box<dyn PlasticNet>,
     params: Vec<f32>,
     cnn: Option<Box<Cnn>>,
+    /// The activity window of the Hebbian-attractor options (`None`: every-step updates).
+    window: Option<HeapWindow>,
     act: Vec<f32>,
 }
 
 impl Agent {
     /// The agent of a run configuration (parameters zero until set).
     pub fn new(cfg: TrainConfig) -> Result<Self> {
-        let setup = Setup::new(cfg)?;
+        Agent::with_setup(Setup::new(cfg)?)
+    }
+
+    /// The agent of a setup (for a merged run, the merged one).
+    pub fn with_setup(setup: Setup) -> Result<Self> {
+        let window = if setup.cfg.static_weights || setup.plasticity.is_plain() {
+            None
+        } else {
+            Some(HeapWindow::for_shape(setup.plasticity, &setup.sizes)?)
+        };
         Ok(Agent {
+            window,
             net: setup.make_net()?,
             params: vec![0.0; setup.dim],
             cnn: (setup.n_cnn > 0).then(|| Box::new(Cnn::new())),
@@ -85,6 +97,9 @@ impl Agent {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, &[0x1417]));
             self.net.reset_weights(setup.init, &mut rng)?;
         }
+        if let Some(w) = self.window.as_mut() {
+            w.reset();
+        }
         Ok(())
     }
 
@@ -106,8 +121,11 @@ impl Agent {
         let out = if setup.cfg.static_weights {
             self.net.forward(input)
         } else {
-            let table = RuleTable::new(setup.rule, setup.sizes, parts.head)?;
-            self.net.step(&table, input)
+            let table = setup.rule_table(parts.head)?;
+            match self.window.as_mut() {
+                Some(w) => self.net.step_windowed(&table, input, w),
+                None => self.net.step(&table, input),
+            }
         };
         let out = match out {
             Ok(o) => o,

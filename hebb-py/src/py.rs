@@ -1062,13 +1062,13 @@ impl ES {
 
     /// The state as checkpoint bytes (hebb's `checkpoint.bin` format).
     fn state_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let ck = Checkpoint { state: self.state.clone(), env_steps: 0, wall_s: 0.0 };
+        let ck = Checkpoint::new(self.state.clone(), 0, 0.0);
         Ok(PyBytes::new(py, &ck.encode().map_err(err)?))
     }
 
     /// Writes the state as a checkpoint file (the format of a run's `checkpoint.bin`).
     fn save(&self, path: PathBuf) -> PyResult<()> {
-        let ck = Checkpoint { state: self.state.clone(), env_steps: 0, wall_s: 0.0 };
+        let ck = Checkpoint::new(self.state.clone(), 0, 0.0);
         hebb_train::fsio::write_atomic(&path, &ck.encode().map_err(err)?).map_err(err)
     }
 
@@ -1130,9 +1130,9 @@ impl PyAgent {
     fn from_run(dir: PathBuf) -> PyResult<Self> {
         let run = RunDir::open(&dir).map_err(err)?;
         let cfg = run.load_config().map_err(err)?;
-        let setup = Setup::new(cfg.clone()).map_err(err)?;
-        let ck = run.load_checkpoint_for(&setup).map_err(err)?;
-        let mut agent = Agent::new(cfg).map_err(err)?;
+        let mut setup = Setup::new(cfg).map_err(err)?;
+        let ck = run.load_checkpoint_for(&mut setup).map_err(err)?;
+        let mut agent = Agent::with_setup(setup).map_err(err)?;
         agent.set_params(&ck.state.params).map_err(err)?;
         Ok(PyAgent { agent, state: Some(ck.state) })
     }
@@ -1249,11 +1249,18 @@ fn train_run(
 ) -> PyResult<u32> {
     let cfg: TrainConfig =
         serde_json::from_str(config_json).map_err(|e| value_err(format!("run configuration: {e}")))?;
+    if cfg.options.merge.is_some() {
+        // The Python evaluator rebuilds its agents from the configuration, which a merge
+        // changes mid-run.
+        return Err(value_err(
+            "rule merging (options.merge) is not available from Python yet; train with `hebb train --merge-every`",
+        ));
+    }
     let mut py_err: Option<PyErr> = None;
     let mut ev = crate::train::CallbackEvaluator::new(
         threads,
         |setup: &Setup, state: &EsState, out: &mut [CandidateResult]| {
-            let ck = Checkpoint { state: state.clone(), env_steps: 0, wall_s: 0.0 };
+            let ck = Checkpoint::new(state.clone(), 0, 0.0);
             let bytes = PyBytes::new(py, &ck.encode()?);
             let fail = |e: PyErr, slot: &mut Option<PyErr>| {
                 let interrupted = e.is_instance_of::<PyKeyboardInterrupt>(py);

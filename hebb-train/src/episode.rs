@@ -1,7 +1,7 @@
 //! Running episodes: one candidate's parameters, one environment, one seed.
 
 use hebb_core::cnn::Cnn;
-use hebb_core::{RuleTable, WeightInit};
+use hebb_core::{HeapWindow, RuleTable, WeightInit};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -81,6 +81,8 @@ pub struct Policy<'a> {
     cnn: Option<&'a mut Cnn>,
     cnn_weights: &'a [f32],
     table: Option<RuleTable<'a>>,
+    /// The activity window of the Hebbian-attractor options (`None`: the paper's update).
+    window: Option<HeapWindow>,
     mapping: &'a ActionMapping,
     act: &'a mut Vec<f32>,
 }
@@ -109,12 +111,16 @@ impl<'a> Policy<'a> {
                 let mut rng = Xoshiro256PlusPlus::seed_from_u64(weight_seed);
                 net.reset_weights(setup.init, &mut rng)?;
             }
-            Some(RuleTable::new(setup.rule, setup.sizes, parts.head)?)
+            Some(setup.rule_table(parts.head)?)
         };
         if setup.n_cnn > 0 && cnn.is_none() {
             return Err(Error::Config("this setup's front end is a CNN; pass one to Policy::new".into()));
         }
-        Ok(Policy { net, cnn, cnn_weights: parts.cnn, table, mapping: &setup.mapping, act })
+        let window = match (&table, setup.plasticity.is_plain()) {
+            (Some(_), false) => Some(HeapWindow::for_shape(setup.plasticity, &setup.sizes)?),
+            _ => None,
+        };
+        Ok(Policy { net, cnn, cnn_weights: parts.cnn, table, window, mapping: &setup.mapping, act })
     }
 
     /// The network.
@@ -125,13 +131,14 @@ impl<'a> Policy<'a> {
     /// Runs the network on `obs` (through the CNN where there is one; a Hebbian step, or a
     /// forward pass for static weights) and returns its outputs; `None` if `obs` is not finite.
     pub fn outputs(&mut self, obs: &[f32]) -> Result<Option<&[f32]>> {
-        outputs(&mut *self.net, self.cnn.as_deref_mut(), self.cnn_weights, self.table.as_ref(), obs)
+        let rules = self.table.as_ref().map(|t| (t, self.window.as_mut()));
+        outputs(&mut *self.net, self.cnn.as_deref_mut(), self.cnn_weights, rules, obs)
     }
 
     /// [`Controller::act`], showing the network's outputs to `inspect` before they are mapped.
     pub fn act_with(&mut self, obs: &[f32], inspect: impl FnOnce(&[f32])) -> Result<Option<Action<'_>>> {
-        let out =
-            outputs(&mut *self.net, self.cnn.as_deref_mut(), self.cnn_weights, self.table.as_ref(), obs)?;
+        let rules = self.table.as_ref().map(|t| (t, self.window.as_mut()));
+        let out = outputs(&mut *self.net, self.cnn.as_deref_mut(), self.cnn_weights, rules, obs)?;
         Ok(out.map(|o| {
             inspect(o);
             self.mapping.map(o, self.act)
@@ -149,15 +156,16 @@ fn outputs<'n>(
     net: &'n mut dyn PlasticNet,
     cnn: Option<&mut Cnn>,
     cnn_weights: &[f32],
-    table: Option<&RuleTable<'_>>,
+    rules: Option<(&RuleTable<'_>, Option<&mut HeapWindow>)>,
     obs: &[f32],
 ) -> Result<Option<&'n [f32]>> {
     let input = match cnn {
         Some(cnn) => &cnn.forward(cnn_weights, obs)?[..],
         None => obs,
     };
-    let out = match table {
-        Some(t) => net.step(t, input),
+    let out = match rules {
+        Some((t, Some(w))) => net.step_windowed(t, input, w),
+        Some((t, None)) => net.step(t, input),
         None => net.forward(input),
     };
     match out {

@@ -6,7 +6,7 @@ use crate::episode::Worker;
 use crate::error::{Error, Result};
 use crate::es::derive_seed;
 use crate::run::RunDir;
-use crate::setup::{Setup, TrainConfig};
+use crate::setup::{RuleOptions, RuleScope, Setup, SharedRules, TrainConfig};
 
 /// Something to evaluate: a configuration and its evolved parameters, from a run directory or
 /// a bare rule file.
@@ -18,6 +18,25 @@ pub struct Agent {
     pub params: Vec<f32>,
     /// Generations trained.
     pub generation: u32,
+    /// The merged rules of an Evolve & Merge run (`None` for others).
+    pub shared: Option<SharedRules>,
+}
+
+impl Agent {
+    /// The setup the parameters belong to (the merged one, for a merged run).
+    pub fn setup(&self) -> Result<Setup> {
+        self.setup_for(self.cfg.clone())
+    }
+
+    /// [`Agent::setup`] of `cfg`, the agent's configuration with changes that keep the
+    /// parameter layout (variants, fitness protocol).
+    pub fn setup_for(&self, cfg: TrainConfig) -> Result<Setup> {
+        let setup = Setup::new(cfg)?;
+        match &self.shared {
+            Some(s) => setup.with_shared(s.clone()),
+            None => Ok(setup),
+        }
+    }
 }
 
 /// Loads `path`: a run directory (its config and checkpoint) or a rule file. A rule file's
@@ -37,8 +56,13 @@ pub fn load_agent(path: &std::path::Path, env: Option<&str>) -> Result<Agent> {
             )));
         }
         // The checkpoint is checked against its run's configuration (shapes, fields in range).
-        let ck = run.load_checkpoint_for(&crate::setup::Setup::new(cfg.clone())?)?;
-        return Ok(Agent { cfg, params: ck.state.params, generation: ck.state.generation });
+        let ck = run.load_checkpoint_for(&mut Setup::new(cfg.clone())?)?;
+        return Ok(Agent {
+            cfg,
+            params: ck.state.params,
+            generation: ck.state.generation,
+            shared: ck.shared,
+        });
     }
     if !path.exists() {
         return Err(Error::Config(format!(
@@ -83,7 +107,15 @@ pub fn agent_from_rule(bytes: &[u8], env: Option<&str>) -> Result<Agent> {
         hebb_core::WeightInit::Normal => "normal",
         hebb_core::WeightInit::Coevolve => "coevolve",
     };
+    let plasticity = f.extras().plasticity;
+    let scope = match h.coeff_layout()? {
+        hebb_core::CoeffLayout::PerNeuron => RuleScope::Neuron,
+        _ => RuleScope::Synapse,
+    };
+    let options =
+        RuleOptions { hebb_every: plasticity.every, avg_window: plasticity.window, scope, merge: None };
     let cfg = TrainConfig {
+        options,
         // A rule file does not record the protocol; it is the one the environment has.
         paper_fitness: factory.make(None, false)?.task().fitness_protocol,
         variants: h.morphologies.split(',').filter(|m| !m.is_empty()).map(String::from).collect(),
@@ -103,7 +135,18 @@ pub fn agent_from_rule(bytes: &[u8], env: Option<&str>) -> Result<Agent> {
         env,
         ..TrainConfig::default()
     };
-    let setup = Setup::with_env(cfg.clone(), factory)?;
+    let mut setup = Setup::with_env(cfg.clone(), factory)?;
+    let shared = match h.coeff_layout()? {
+        hebb_core::CoeffLayout::Shared => {
+            let s = SharedRules {
+                n_rules: h.n_coefficients as usize / setup.rule.n_coeffs(),
+                index: f.shared_index()?.to_vec(),
+            };
+            setup = setup.with_shared(s.clone())?;
+            Some(s)
+        }
+        _ => None,
+    };
     if setup.sizes != h.sizes() {
         return Err(Error::ShapeMismatch {
             what: "the rule file".into(),
@@ -117,7 +160,7 @@ pub fn agent_from_rule(bytes: &[u8], env: Option<&str>) -> Result<Agent> {
     params.extend_from_slice(f.cnn_weights()?);
     params.extend_from_slice(f.init_weights()?);
     setup.split(&params)?;
-    Ok(Agent { cfg, params, generation: h.generations })
+    Ok(Agent { cfg, params, generation: h.generations, shared })
 }
 
 /// Statistics of one variant's evaluation.

@@ -25,7 +25,7 @@ pub fn rule_file_bytes(setup: &Setup, state: &EsState, encoding: Encoding) -> Re
     let morph = setup.cfg.variants.join(",");
     let header = Header {
         rule: setup.rule.code(),
-        layout: hebb_core::CoeffLayout::PerSynapse.code(),
+        layout: setup.layout.code(),
         sizes: setup.sizes,
         output: setup.mapping.output_activation() as u8,
         action_map: match setup.mapping {
@@ -45,8 +45,10 @@ pub fn rule_file_bytes(setup: &Setup, state: &EsState, encoding: Encoding) -> Re
         seed: setup.cfg.seed,
         generations: state.generation,
     };
-    let mut buf = vec![0u8; rulefile::encoded_len(&header)?];
-    let n = rulefile::encode(&header, coeffs, cnn, init, &mut buf)?;
+    let extras = rulefile::Extras { plasticity: setup.plasticity };
+    let index = setup.shared.as_ref().map_or(&[][..], |s| &s.index[..]);
+    let mut buf = vec![0u8; rulefile::encoded_len_with(&header, &extras)?];
+    let n = rulefile::encode_with(&header, &extras, coeffs, index, cnn, init, &mut buf)?;
     buf.truncate(n);
     Ok(buf)
 }

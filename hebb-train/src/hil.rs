@@ -205,7 +205,7 @@ pub fn desktop_episode(
 ) -> Result<HilEpisode> {
     RuleFile::parse(rule)?.expect_sizes(hebb_core::AntNet::SIZES)?;
     let agent = crate::eval::agent_from_rule(rule, Some(env.name()))?;
-    let setup = crate::setup::Setup::new(agent.cfg)?;
+    let setup = agent.setup()?;
     let mut net = setup.make_net()?;
     let mut cnn = (setup.n_cnn > 0).then(|| Box::new(hebb_core::cnn::Cnn::new()));
     let mut act = Vec::new();

@@ -14,6 +14,7 @@ pub mod export;
 pub mod fsio;
 pub mod hil;
 pub mod hil_transport;
+pub mod merge;
 pub mod plot;
 pub mod policy;
 pub mod run;

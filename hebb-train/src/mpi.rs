@@ -309,7 +309,9 @@ impl Mpi {
                 let checkpoint: Checkpoint =
                     postcard::from_bytes(&ck).map_err(|e| Error::Config(format!("checkpoint: {e}")))?;
                 let path = PathBuf::from(String::from_utf8_lossy(&dir).into_owned());
-                Ok(Prepared { run: RunDir { path }, setup: Setup::new(cfg)?, checkpoint, log: vec![] })
+                let mut setup = Setup::new(cfg)?;
+                checkpoint.apply_to(&mut setup)?;
+                Ok(Prepared { run: RunDir { path }, setup, checkpoint, log: vec![] })
             })(),
         };
         if let Err(e) = &built {

@@ -1,7 +1,7 @@
 //! The controller side of an episode: a `hebb-core` network of the sizes an environment needs,
 //! behind a size-erased trait, and the mapping from network outputs to actions (docs/method.md, Networks).
 
-use hebb_core::{Activation, Config, HeapNetwork, Kernel, RuleTable, Shape};
+use hebb_core::{Activation, Config, HeapNetwork, HeapWindow, Kernel, RuleTable, Shape};
 
 use crate::env::{Action, Actions, Space};
 use crate::error::{Error, Result};
@@ -17,6 +17,14 @@ pub trait PlasticNet: Send {
     fn sizes(&self) -> &Shape;
     /// Forward + Hebbian update; returns the output layer's activity.
     fn step(&mut self, rules: &RuleTable<'_>, obs: &[f32]) -> Result<&[f32]>;
+    /// Forward + Hebbian update under the Hebbian-attractor options `window` carries (update
+    /// every k-th step on activities averaged over the window).
+    fn step_windowed(
+        &mut self,
+        rules: &RuleTable<'_>,
+        obs: &[f32],
+        window: &mut HeapWindow,
+    ) -> Result<&[f32]>;
     /// Forward only (static weights).
     fn forward(&mut self, obs: &[f32]) -> Result<&[f32]>;
     /// Sets all weights (interchange layout).
@@ -33,6 +41,14 @@ impl PlasticNet for HeapNetwork {
     }
     fn step(&mut self, rules: &RuleTable<'_>, obs: &[f32]) -> Result<&[f32]> {
         Ok(HeapNetwork::step(self, rules, obs)?)
+    }
+    fn step_windowed(
+        &mut self,
+        rules: &RuleTable<'_>,
+        obs: &[f32],
+        window: &mut HeapWindow,
+    ) -> Result<&[f32]> {
+        Ok(HeapNetwork::step_windowed(self, rules, obs, window)?)
     }
     fn forward(&mut self, obs: &[f32]) -> Result<&[f32]> {
         Ok(HeapNetwork::forward(self, obs)?)

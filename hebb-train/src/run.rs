@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::env::EnvFactory;
 use crate::error::{Error, Result};
 use crate::es::EsState;
-use crate::setup::{Setup, TrainConfig};
+use crate::setup::{Setup, SharedRules, TrainConfig};
 
 /// File names inside a run directory.
 pub mod files {
@@ -29,7 +29,9 @@ pub mod files {
 }
 
 const CKPT_MAGIC: &[u8; 8] = b"HEBBCKPT";
-const CKPT_VERSION: u32 = 1;
+/// Version 1: no shared rules (written whenever a run has none, so earlier builds read it);
+/// version 2 adds the shared rules of a merged run.
+const CKPT_VERSION: u32 = 2;
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// What a checkpoint holds: the ES state and the run's running totals.
@@ -41,16 +43,41 @@ pub struct Checkpoint {
     pub env_steps: u64,
     /// Wall-clock seconds spent so far (across resumes).
     pub wall_s: f64,
+    /// The rules after a merge (Evolve & Merge); `None` before any.
+    pub shared: Option<SharedRules>,
+}
+
+/// A version 1 checkpoint (no shared rules).
+#[derive(Serialize, Deserialize)]
+struct CheckpointV1 {
+    state: EsState,
+    env_steps: u64,
+    wall_s: f64,
 }
 
 impl Checkpoint {
+    /// A checkpoint without shared rules.
+    pub fn new(state: EsState, env_steps: u64, wall_s: f64) -> Self {
+        Checkpoint { state, env_steps, wall_s, shared: None }
+    }
+
     /// The file's bytes: magic, version, postcard body, CRC-32 of everything before it.
     pub fn encode(&self) -> Result<Vec<u8>> {
-        let body = postcard::to_stdvec(self)
-            .map_err(|e| Error::Encode { what: "checkpoint", msg: e.to_string() })?;
+        let enc = |e: postcard::Error| Error::Encode { what: "checkpoint", msg: e.to_string() };
+        let (version, body) = match self.shared {
+            None => {
+                let v1 = CheckpointV1 {
+                    state: self.state.clone(),
+                    env_steps: self.env_steps,
+                    wall_s: self.wall_s,
+                };
+                (1u32, postcard::to_stdvec(&v1).map_err(enc)?)
+            }
+            Some(_) => (CKPT_VERSION, postcard::to_stdvec(self).map_err(enc)?),
+        };
         let mut bytes = Vec::with_capacity(body.len() + 16);
         bytes.extend_from_slice(CKPT_MAGIC);
-        bytes.extend_from_slice(&CKPT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&version.to_le_bytes());
         bytes.extend_from_slice(&body);
         let crc = CRC.checksum(&bytes);
         bytes.extend_from_slice(&crc.to_le_bytes());
@@ -69,11 +96,17 @@ impl Checkpoint {
             return Err("CRC mismatch (corrupt or truncated checkpoint)".into());
         }
         let version = u32::from_le_bytes([body[8], body[9], body[10], body[11]]);
-        if version != CKPT_VERSION {
-            return Err(format!("unsupported checkpoint version {version}"));
-        }
-        let (ck, rest): (Checkpoint, _) =
-            postcard::take_from_bytes(&body[12..]).map_err(|e| e.to_string())?;
+        let (ck, rest) = match version {
+            1 => {
+                let (v1, rest): (CheckpointV1, _) =
+                    postcard::take_from_bytes(&body[12..]).map_err(|e| e.to_string())?;
+                (Checkpoint::new(v1.state, v1.env_steps, v1.wall_s), rest)
+            }
+            CKPT_VERSION => {
+                postcard::take_from_bytes::<Checkpoint>(&body[12..]).map_err(|e| e.to_string())?
+            }
+            _ => return Err(format!("unsupported checkpoint version {version}")),
+        };
         if !rest.is_empty() {
             return Err(format!("{} unexpected bytes after the checkpoint's content", rest.len()));
         }
@@ -110,9 +143,26 @@ impl Checkpoint {
         Ok(())
     }
 
+    /// Turns a run's setup, built from its configuration, into the one this checkpoint was
+    /// written under (the merged rules, if any).
+    pub fn apply_to(&self, setup: &mut Setup) -> Result<()> {
+        if let Some(r) = &self.shared
+            && setup.shared.as_ref() != Some(r)
+        {
+            *setup = setup.with_shared(r.clone())?;
+        }
+        Ok(())
+    }
+
     /// Checks the checkpoint against the run it belongs to: `setup`'s parameter layout and
     /// seed, and at most `budget` generations done.
     pub fn check_against(&self, setup: &Setup, budget: u32) -> std::result::Result<(), String> {
+        if self.shared != setup.shared {
+            return Err(match &self.shared {
+                Some(r) => format!("holds {} merged rules, the setup has none (apply them first)", r.n_rules),
+                None => "holds no merged rules, the setup has some".into(),
+            });
+        }
         let s = &self.state;
         if s.params.len() != setup.dim {
             return Err(format!("holds {} parameters, the config needs {}", s.params.len(), setup.dim));
@@ -258,9 +308,12 @@ impl RunDir {
     }
 
     /// Loads the checkpoint and checks it against the run's setup as well: parameter count,
-    /// penalised block, seed, and a generation count within the budget.
-    pub fn load_checkpoint_for(&self, setup: &Setup) -> Result<Checkpoint> {
+    /// penalised block, seed, and a generation count within the budget. A checkpoint of a
+    /// merged run (Evolve & Merge) turns `setup` into the merged one first.
+    pub fn load_checkpoint_for(&self, setup: &mut Setup) -> Result<Checkpoint> {
         let ck = self.load_checkpoint()?;
+        ck.apply_to(setup)
+            .map_err(|e| Error::Corrupt { path: self.file(files::CHECKPOINT), msg: e.to_string() })?;
         ck.check_against(setup, setup.cfg.generations)
             .map_err(|msg| Error::Corrupt { path: self.file(files::CHECKPOINT), msg })?;
         Ok(ck)

@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use hebb_core::{Kernel, RuleKind, Shape, WeightInit};
+use hebb_core::{CoeffLayout, Coefficients, Kernel, Plasticity, RuleKind, RuleTable, Shape, WeightInit};
 use serde::{Deserialize, Serialize};
 
 use crate::env::{Env, EnvFactory, FrontEnd, Space, Task};
@@ -50,6 +50,106 @@ pub struct TrainConfig {
     /// needs. Absent (and not written) for the built-in environments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external: Option<ExternalEnv>,
+    /// Options beyond the paper (Hebbian-attractor updates, neuron-centric rules, rule
+    /// merging; docs/method.md, "Beyond the paper"). Absent (and not written) when all are
+    /// the paper's, so older runs read unchanged.
+    #[serde(default, skip_serializing_if = "RuleOptions::is_paper")]
+    pub options: RuleOptions,
+}
+
+/// Options beyond the paper ([`TrainConfig::options`]); the default is the paper's method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleOptions {
+    /// Hebbian update on every `hebb_every`-th step (`--hebb-every`; the paper: 1).
+    #[serde(default = "one")]
+    pub hebb_every: u16,
+    /// Activities averaged over the last `avg_window` steps (`--avg-window`; the paper: 1).
+    #[serde(default = "one")]
+    pub avg_window: u16,
+    /// One rule per synapse (the paper) or per neuron (`--rule-scope`).
+    #[serde(default)]
+    pub scope: RuleScope,
+    /// Evolve & Merge: cluster the rules at intervals during evolution (`--merge-every`,
+    /// `--merge-k`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<Merge>,
+}
+
+fn one() -> u16 {
+    1
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions { hebb_every: 1, avg_window: 1, scope: RuleScope::Synapse, merge: None }
+    }
+}
+
+impl RuleOptions {
+    /// Whether these are the paper's (every step, per synapse, no merging).
+    pub fn is_paper(&self) -> bool {
+        *self == RuleOptions::default()
+    }
+
+    /// The update schedule as `hebb-core` takes it.
+    pub fn plasticity(&self) -> Result<Plasticity> {
+        Plasticity::new(self.hebb_every, self.avg_window).map_err(|_| Error::OutOfRange {
+            flag: "--hebb-every/--avg-window".into(),
+            field: Some("options.hebb_every/options.avg_window"),
+            expected: "both ≥ 1".into(),
+            got: format!("{}/{}", self.hebb_every, self.avg_window),
+        })
+    }
+}
+
+/// Whose coefficients a rule's synapses use (`--rule-scope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleScope {
+    /// Every synapse its own coefficients (the paper).
+    #[default]
+    Synapse,
+    /// Every neuron its own coefficients; a synapse uses the mean of its two neurons'
+    /// (Ferigo, Cunegatti & Iacca, GECCO 2024).
+    Neuron,
+}
+
+impl FromStr for RuleScope {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "synapse" => Ok(RuleScope::Synapse),
+            "neuron" => Ok(RuleScope::Neuron),
+            _ => Err(Error::BadValue {
+                what: "rule scope",
+                flag: "--rule-scope",
+                field: "options.scope",
+                value: s.to_string(),
+                expected: "synapse or neuron".into(),
+            }),
+        }
+    }
+}
+
+/// Evolve & Merge (Pedersen & Risi, GECCO 2021): every `every` generations the current rules
+/// are clustered with k-means and each cluster's synapses share its centroid from then on;
+/// each merge halves the number of rules, down to `k`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Merge {
+    /// Generations between merges (the first after `every` generations).
+    pub every: u32,
+    /// The number of rules the merges end at.
+    pub k: usize,
+}
+
+/// The rules of a run after a merge: how many, and which one every synapse follows (in the
+/// weights' order, layer by layer). Saved in the checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedRules {
+    /// Number of rules.
+    pub n_rules: usize,
+    /// One rule index per synapse.
+    pub index: Vec<u16>,
 }
 
 /// The spaces of an environment stepped outside hebb ([`TrainConfig::external`]).
@@ -117,6 +217,7 @@ impl Default for TrainConfig {
             checkpoint_every: 10,
             hidden: default_hidden(),
             external: None,
+            options: RuleOptions::default(),
         }
     }
 }
@@ -215,6 +316,29 @@ impl TrainConfig {
         if self.checkpoint_every == 0 {
             return bad("--checkpoint-every", "checkpoint_every", "≥ 1", &0);
         }
+        let o = &self.options;
+        o.plasticity()?;
+        if !o.is_paper() && self.static_weights {
+            return Err(Error::Config(
+                "--hebb-every, --avg-window, --rule-scope and --merge-* shape the plasticity rule; \
+                 a --static run has none"
+                    .into(),
+            ));
+        }
+        if let Some(m) = o.merge {
+            if m.every == 0 {
+                return bad("--merge-every", "options.merge.every", "≥ 1", &0);
+            }
+            if m.k == 0 || m.k > hebb_core::MAX_SHARED_RULES {
+                let range = format!("between 1 and {}", hebb_core::MAX_SHARED_RULES);
+                return bad("--merge-k", "options.merge.k", &range, &m.k);
+            }
+            if o.scope == RuleScope::Neuron {
+                return Err(Error::Config(
+                    "rule merging clusters per-synapse rules; drop --rule-scope neuron or --merge-*".into(),
+                ));
+            }
+        }
         if self.variants.len() > MAX_VARIANTS {
             return bad(
                 "--morphologies",
@@ -266,6 +390,7 @@ pub fn car_preset() -> TrainConfig {
         checkpoint_every: 5,
         hidden: default_hidden(),
         external: None,
+        options: RuleOptions::default(),
     }
 }
 
@@ -294,6 +419,7 @@ pub fn ant_preset() -> TrainConfig {
         checkpoint_every: 5,
         hidden: default_hidden(),
         external: None,
+        options: RuleOptions::default(),
     }
 }
 
@@ -332,6 +458,12 @@ pub struct Setup {
     /// Length of its first (penalised) block: the rule coefficients, or the weights of a
     /// static run.
     pub n_penalized: usize,
+    /// How the rule's coefficients map onto synapses.
+    pub layout: CoeffLayout,
+    /// How often the Hebbian update runs and over how many steps it averages.
+    pub plasticity: Plasticity,
+    /// The shared rules after a merge ([`CoeffLayout::Shared`]); `None` before.
+    pub shared: Option<SharedRules>,
 }
 
 /// The blocks of a parameter vector: `[head | cnn | init]` (the rule file's order).
@@ -429,13 +561,73 @@ impl Setup {
         let mapping = ActionMapping::for_task(task.actions, &space)?;
         let normalize = cfg.normalize.unwrap_or(task.normalize);
         let n_syn = sizes.n_synapses();
+        let layout = match cfg.options.scope {
+            RuleScope::Synapse => CoeffLayout::PerSynapse,
+            RuleScope::Neuron => CoeffLayout::PerNeuron,
+        };
         let (dim, n_penalized) = if cfg.static_weights {
             (n_syn + n_cnn, n_syn)
         } else {
-            let n_c = sizes.n_coefficients(rule);
+            let n_c = layout.n_coefficients(rule, &sizes);
             (n_c + n_cnn + if init == WeightInit::Coevolve { n_syn } else { 0 }, n_c)
         };
-        Ok(Setup { cfg, env, task, rule, init, sizes, obs_dim, n_cnn, mapping, normalize, dim, n_penalized })
+        let plasticity = cfg.options.plasticity()?;
+        Ok(Setup {
+            cfg,
+            env,
+            task,
+            rule,
+            init,
+            sizes,
+            obs_dim,
+            n_cnn,
+            mapping,
+            normalize,
+            dim,
+            n_penalized,
+            layout,
+            plasticity,
+            shared: None,
+        })
+    }
+
+    /// This setup after a merge to `shared` rules: the rule block becomes `n_rules` rules
+    /// (shared layout), the rest of the vector is unchanged.
+    pub fn with_shared(&self, shared: SharedRules) -> Result<Setup> {
+        if self.cfg.static_weights || self.layout == CoeffLayout::PerNeuron {
+            return Err(Error::Config("only per-synapse rules can be merged".into()));
+        }
+        if shared.index.len() != self.sizes.n_synapses()
+            || shared.n_rules == 0
+            || shared.n_rules > hebb_core::MAX_SHARED_RULES
+            || shared.index.iter().any(|&i| usize::from(i) >= shared.n_rules)
+        {
+            return Err(Error::Config(format!(
+                "shared rules: {} indices for {} synapses, {} rules",
+                shared.index.len(),
+                self.sizes.n_synapses(),
+                shared.n_rules
+            )));
+        }
+        let n_c = shared.n_rules * self.rule.n_coeffs();
+        let rest = self.dim - self.n_penalized;
+        Ok(Setup {
+            dim: n_c + rest,
+            n_penalized: n_c,
+            layout: CoeffLayout::Shared,
+            shared: Some(shared),
+            ..self.clone()
+        })
+    }
+
+    /// The rule table of a parameter vector's rule block (`Parts::head`), in this setup's
+    /// layout.
+    pub fn rule_table<'a>(&'a self, head: &'a [f32]) -> Result<RuleTable<'a>> {
+        let data = Coefficients::F32(head);
+        Ok(match &self.shared {
+            Some(s) => RuleTable::shared(self.rule, self.sizes, data, &s.index)?,
+            None => RuleTable::with_layout(self.rule, self.layout, self.sizes, data)?,
+        })
     }
 
     /// Splits a parameter vector of length [`Setup::dim`] into its blocks.

@@ -12,6 +12,7 @@ use crate::episode::Worker;
 use crate::error::{Error, Result};
 use crate::es::{EsState, derive_seed};
 use crate::export;
+use crate::merge;
 use crate::plot;
 use crate::run::{Checkpoint, LogRow, RunDir, files};
 use crate::setup::{Setup, TrainConfig, pool};
@@ -212,7 +213,7 @@ pub fn prepare_setup(dir: &Path, setup: Setup) -> Result<Prepared> {
     let run = RunDir::create(dir)?;
     crate::fsio::remove_stale_temps(dir)?;
     let state = EsState::new(setup.dim, setup.n_penalized, &setup.cfg.es, setup.cfg.seed);
-    let checkpoint = Checkpoint { state, env_steps: 0, wall_s: 0.0 };
+    let checkpoint = Checkpoint::new(state, 0, 0.0);
     let written = run
         .save_checkpoint(&checkpoint)
         .and_then(|()| run.save_log(&[]))
@@ -256,10 +257,12 @@ pub fn prepare_resume_with(
         }
         cfg.generations = g;
     }
-    let setup = match env {
+    let mut setup = match env {
         None => Setup::new(cfg)?,
         Some(f) => Setup::with_env(cfg, f.clone())?,
     };
+    ck.apply_to(&mut setup)
+        .map_err(|e| Error::Corrupt { path: run.file(files::CHECKPOINT), msg: e.to_string() })?;
     ck.check_against(&setup, setup.cfg.generations)
         .map_err(|msg| Error::Corrupt { path: run.file(files::CHECKPOINT), msg })?;
     // Generations after the checkpoint were lost with the interruption: drop their rows.
@@ -315,18 +318,18 @@ pub fn train_prepared(
     opts: RunOptions,
     evaluator: &mut dyn PopulationEvaluator,
 ) -> Result<Summary> {
-    train_loop(&p.run, &p.setup, p.checkpoint, p.log, opts, evaluator)
+    train_loop(&p.run, p.setup, p.checkpoint, p.log, opts, evaluator)
 }
 
 fn train_loop(
     run: &RunDir,
-    setup: &Setup,
+    mut setup: Setup,
     mut ck: Checkpoint,
     mut log: Vec<LogRow>,
     opts: RunOptions,
     evaluator: &mut dyn PopulationEvaluator,
 ) -> Result<Summary> {
-    let cfg = &setup.cfg;
+    let cfg = &setup.cfg.clone();
     let leader = evaluator.is_leader();
     let end = opts.stop_after.map_or(cfg.generations, |s| s.min(cfg.generations));
     let title = plot::run_title(cfg);
@@ -362,7 +365,7 @@ fn train_loop(
     while ck.state.generation < end {
         let t0 = Instant::now();
         let g = ck.state.generation;
-        match evaluator.evaluate(setup, &ck.state, &mut results) {
+        match evaluator.evaluate(&setup, &ck.state, &mut results) {
             Ok(()) => {}
             Err(Error::Interrupted { signal, .. }) => return Err(interrupted(&ck, &log, signal)),
             Err(e) => return Err(e),
@@ -417,6 +420,23 @@ fn train_loop(
         }
         log.push(row);
         let gen_done = ck.state.generation;
+        // Evolve & Merge: every process computes the same merge from the same state.
+        if let Some(target) = merge::due(&setup, gen_done) {
+            let m = merge::merge(&setup, &mut ck.state, target)?;
+            if leader {
+                let line = format!(
+                    "merged {} rules into {} after generation {gen_done} (k-means, {} iterations, inertia {:.3}); {} parameters evolve now",
+                    m.before,
+                    m.setup.shared.as_ref().map_or(0, |s| s.n_rules),
+                    m.iterations,
+                    m.inertia,
+                    m.setup.dim
+                );
+                if bar.is_hidden() { println!("{line}") } else { bar.println(line) }
+            }
+            ck.shared = m.setup.shared.clone();
+            setup = m.setup;
+        }
         let checkpoint = gen_done.is_multiple_of(cfg.checkpoint_every) || gen_done == end;
         if leader {
             // The log every generation, before the checkpoint: a crash between the two only
@@ -447,7 +467,7 @@ fn train_loop(
     }
     bar.finish();
     if leader && ck.state.generation >= cfg.generations && !cfg.static_weights {
-        export::write_rule_file(setup, &ck.state, &run.file(files::RULE), Encoding::F32)?;
+        export::write_rule_file(&setup, &ck.state, &run.file(files::RULE), Encoding::F32)?;
     }
     Ok(Summary { generations: ck.state.generation, state: ck.state, log })
 }

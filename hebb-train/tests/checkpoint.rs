@@ -21,6 +21,7 @@ fn sample() -> Checkpoint {
         },
         env_steps: 1234,
         wall_s: 2.5,
+        shared: None,
     }
 }
 
@@ -35,7 +36,8 @@ fn with_crc(mut body: Vec<u8>) -> Vec<u8> {
 fn raw(ck: &Checkpoint) -> Vec<u8> {
     let mut body = b"HEBBCKPT".to_vec();
     body.extend_from_slice(&1u32.to_le_bytes());
-    body.extend_from_slice(&postcard::to_stdvec(ck).unwrap());
+    // Version 1's body: the state and the two totals.
+    body.extend_from_slice(&postcard::to_stdvec(&(&ck.state, ck.env_steps, ck.wall_s)).unwrap());
     with_crc(body)
 }
 
@@ -45,6 +47,23 @@ fn round_trip() {
     let bytes = ck.encode().unwrap();
     assert_eq!(bytes, raw(&ck));
     assert_eq!(Checkpoint::decode(&bytes).unwrap(), ck);
+}
+
+/// A merged run's checkpoint (version 2) carries its shared rules; one without them stays a
+/// version 1 file, which earlier builds read.
+#[test]
+fn shared_rules_round_trip_as_version_2() {
+    let mut ck = sample();
+    assert_eq!(u32::from_le_bytes(ck.encode().unwrap()[8..12].try_into().unwrap()), 1);
+    ck.shared = Some(hebb_train::setup::SharedRules { n_rules: 2, index: vec![0, 1, 1, 0, 1] });
+    let bytes = ck.encode().unwrap();
+    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 2);
+    assert_eq!(Checkpoint::decode(&bytes).unwrap(), ck);
+    // Truncated or flipped, it is refused like any other.
+    let mut bad = bytes.clone();
+    bad[20] ^= 1;
+    assert!(Checkpoint::decode(&bad).is_err());
+    assert!(Checkpoint::decode(&bytes[..bytes.len() - 3]).is_err());
 }
 
 #[test]
@@ -90,7 +109,7 @@ fn checked_against_the_run() {
     let setup =
         Setup::new(hebb_train::TrainConfig { generations: 5, seed: 7, ..Default::default() }).unwrap();
     let good = EsState::new(setup.dim, setup.n_penalized, &setup.cfg.es, 7);
-    let ck = Checkpoint { state: good, env_steps: 0, wall_s: 0.0 };
+    let ck = Checkpoint::new(good, 0, 0.0);
     assert_eq!(ck.check_against(&setup, 5), Ok(()));
     let mut c = ck.clone();
     c.state.generation = 6;
@@ -117,8 +136,8 @@ fn committed_checkpoints_still_read() {
             continue;
         }
         let run = RunDir::open(&dir).unwrap();
-        let setup = Setup::new(run.load_config().unwrap()).unwrap();
-        let ck = run.load_checkpoint_for(&setup).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let mut setup = Setup::new(run.load_config().unwrap()).unwrap();
+        let ck = run.load_checkpoint_for(&mut setup).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         assert_eq!(ck.state.params.len(), setup.dim);
         n += 1;
     }
@@ -159,6 +178,7 @@ fn checkpoint() -> impl Strategy<Value = Checkpoint> {
             state: n_penalized_fix(params, np, lr, sigma, generation, seed),
             env_steps,
             wall_s,
+            shared: None,
         })
 }
 

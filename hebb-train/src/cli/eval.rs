@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use hebb_train::setup::{MAX_EPISODES, check_count};
-use hebb_train::{Error, Result, Setup, eval};
+use hebb_train::{Error, Result, eval};
 
 #[derive(Args)]
 pub struct EvalArgs {
@@ -48,14 +48,14 @@ pub fn run(a: EvalArgs) -> Result<()> {
     check_count("--episodes", a.episodes, MAX_EPISODES)?;
     hebb_train::setup::check_threads(a.threads)?;
     let agent = eval::load_agent(&a.run, a.env.as_deref())?;
-    let mut cfg = agent.cfg;
+    let mut cfg = agent.cfg.clone();
     if let Some(m) = a.morphologies {
         cfg.variants = m;
     }
     if a.plain {
         cfg.paper_fitness = false;
     }
-    let setup = Setup::new(cfg)?;
+    let setup = agent.setup_for(cfg)?;
     let res = eval::evaluate(&setup, &agent.params, a.episodes, a.seed, a.threads)?;
     println!(
         "{} after {} generations, {} episodes per variant (seed {}):",

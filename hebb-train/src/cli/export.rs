@@ -36,8 +36,8 @@ pub fn run(a: ExportArgs) -> Result<()> {
         hebb_train::setup::check_threads(threads)?;
     }
     let dir = RunDir::open(&run)?;
-    let setup = Setup::new(dir.load_config()?)?;
-    let ck = dir.load_checkpoint_for(&setup)?;
+    let mut setup = Setup::new(dir.load_config()?)?;
+    let ck = dir.load_checkpoint_for(&mut setup)?;
     let encoding = if f16 { Encoding::F16 } else { Encoding::F32 };
     if f16 {
         let r = export::f16_report(&setup, &ck.state.params, check_episodes, setup.cfg.seed, threads)?;

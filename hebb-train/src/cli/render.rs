@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use hebb_train::{Result, Setup, eval};
+use hebb_train::{Result, eval};
 
 #[derive(Args)]
 pub struct RenderArgs {
@@ -32,11 +32,11 @@ pub struct RenderArgs {
 /// Runs `hebb render`.
 pub fn run(a: RenderArgs) -> Result<()> {
     let agent = eval::load_agent(&a.run, None)?;
-    let mut cfg = agent.cfg;
+    let mut cfg = agent.cfg.clone();
     if let Some(m) = a.morphology {
         cfg.variants = vec![m];
     }
-    let setup = Setup::new(cfg)?;
+    let setup = agent.setup_for(cfg)?;
     // Frames at the environment's rate (50 Hz for most); GIF delays are in hundredths
     // of a second (at least 2 in practice).
     let delay = (2 * a.every).clamp(2, u16::MAX as u32) as u16;

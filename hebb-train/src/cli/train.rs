@@ -76,6 +76,27 @@ pub struct TrainArgs {
     /// The network is observation → hidden… → action.
     #[arg(long, value_delimiter = ',')]
     hidden: Option<Vec<usize>>,
+    /// Beyond the paper (Hebbian attractors): the Hebbian update only on every K-th control
+    /// step [default: 1, every step; Dittrich et al. use 4]
+    #[arg(long, value_name = "K")]
+    hebb_every: Option<u16>,
+    /// Beyond the paper (Hebbian attractors): the update sees the pre- and postsynaptic
+    /// activities averaged over the last M steps [default: 1, no averaging; Dittrich et al.
+    /// use 10]
+    #[arg(long, value_name = "M")]
+    avg_window: Option<u16>,
+    /// Beyond the paper: `synapse` (the paper: every synapse its own coefficients) or `neuron`
+    /// (every neuron its own; a synapse uses the mean of its two neurons', about 50× fewer
+    /// parameters) [default: synapse]
+    #[arg(long, value_name = "SCOPE")]
+    rule_scope: Option<String>,
+    /// Beyond the paper (Evolve & Merge): every N generations, cluster the rules with
+    /// k-means, halving their number down to --merge-k [default: off]
+    #[arg(long, value_name = "N", requires = "merge_k")]
+    merge_every: Option<u32>,
+    /// The number of rules the merges end at (with --merge-every)
+    #[arg(long, value_name = "K", requires = "merge_every")]
+    merge_k: Option<usize>,
     #[arg(long, help = dflt("Run seed", quickstart().seed))]
     seed: Option<u64>,
     /// Worker threads (0: all cores). The result does not depend on it.
@@ -94,7 +115,10 @@ pub struct TrainArgs {
     #[arg(long)]
     print_every: Option<u32>,
     /// Continue the run in this directory from its checkpoint (--gens raises its budget).
-    #[arg(long, conflicts_with_all = ["preset", "env", "rule", "init", "static_weights", "pop", "seed", "out"])]
+    #[arg(long, conflicts_with_all = [
+        "preset", "env", "rule", "init", "static_weights", "pop", "seed", "out",
+        "hebb_every", "avg_window", "rule_scope", "merge_every", "merge_k",
+    ])]
     resume: Option<PathBuf>,
     /// No progress bar and no configuration banner (lines from --print-every still print).
     #[arg(long)]
@@ -175,6 +199,18 @@ fn build_config(a: &TrainArgs) -> Result<TrainConfig> {
     if let Some(v) = a.seed {
         c.seed = v;
     }
+    if let Some(v) = a.hebb_every {
+        c.options.hebb_every = v;
+    }
+    if let Some(v) = a.avg_window {
+        c.options.avg_window = v;
+    }
+    if let Some(v) = &a.rule_scope {
+        c.options.scope = v.parse()?;
+    }
+    if let (Some(every), Some(k)) = (a.merge_every, a.merge_k) {
+        c.options.merge = Some(hebb_train::setup::Merge { every, k });
+    }
     if let Some(v) = a.checkpoint_every {
         c.checkpoint_every = v;
     }
@@ -245,6 +281,24 @@ fn print_config(setup: &Setup, dir: &Path, threads: usize, resumed_at: Option<u3
     }
     println!("  env {} (variants: {variants}; paper fitness {}), {mode}", c.env, c.paper_fitness);
     println!("  network {}, normalise {}, {} evolved parameters", setup.sizes, setup.normalize, setup.dim);
+    let o = &c.options;
+    if !o.is_paper() {
+        let scope = match o.scope {
+            hebb_train::setup::RuleScope::Synapse => "per synapse",
+            hebb_train::setup::RuleScope::Neuron => "per neuron",
+        };
+        let merge = match (o.merge, &setup.shared) {
+            (None, _) => "no merging".to_string(),
+            (Some(m), None) => format!("merge every {} generations down to {} rules", m.every, m.k),
+            (Some(m), Some(s)) => {
+                format!("merge every {} generations down to {} rules ({} now)", m.every, m.k, s.n_rules)
+            }
+        };
+        println!(
+            "  beyond the paper: Hebbian update every {} step(s) over a {}-step window, coefficients {scope}, {merge}",
+            o.hebb_every, o.avg_window
+        );
+    }
     println!(
         "  ES: pop {}, generations {}, lr {} (×{}/gen, floor {}), σ {} (×{}/gen, floor {}), weight decay {}, \
          parameters {:?}, {} episode(s) per candidate",
@@ -317,8 +371,10 @@ pub fn run(a: Box<TrainArgs>, mpi: MpiRef<'_>) -> Result<()> {
         }
         let total = cfg.generations;
         if !a.quiet {
-            let at = run.load_checkpoint()?.state.generation;
-            print_config(&Setup::new(cfg)?, dir, a.threads, Some(at));
+            let ck = run.load_checkpoint()?;
+            let mut setup = Setup::new(cfg)?;
+            ck.apply_to(&mut setup)?;
+            print_config(&setup, dir, a.threads, Some(ck.state.generation));
         }
         let s = resume(dir, a.gens, opts)?;
         report_run(dir, &s, total);
