@@ -372,3 +372,59 @@ mod tests {
         assert_eq!(got, ["standard", "tiny", "tiny-2", "a_b", "variant", "variant-2"]);
     }
 }
+
+/// Whether the weights settle during an episode ([`settling`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settling {
+    /// Steps of the episode.
+    pub steps: u32,
+    /// The first step from which the relative weight change over the window stays at or below
+    /// the tolerance to the end of the episode, for at least five windows; `None` otherwise.
+    pub settled_at: Option<u32>,
+    /// The relative change over the window at the last step, ‖w_T − w_{T−W}‖ / ‖w_T‖.
+    pub last_change: f64,
+}
+
+/// Runs one episode of variant `v` with `params` and measures whether the weights settle: at
+/// every step `t ≥ window`, the relative change of all weights over the last `window` steps,
+/// ‖w_t − w_{t−window}‖₂ / ‖w_t‖₂, and the first step from which it stays ≤ `tol`. (Over a
+/// window rather than per step, so updates every k-th step compare fairly with every-step
+/// ones.)
+pub fn settling(
+    setup: &Setup,
+    params: &[f32],
+    v: usize,
+    seed: u64,
+    window: usize,
+    tol: f64,
+) -> Result<Settling> {
+    if window == 0 {
+        return Err(Error::Config("the settling window must be at least one step".into()));
+    }
+    let mut w = Worker::new(setup)?;
+    let mut history: std::collections::VecDeque<Vec<f32>> = std::collections::VecDeque::new();
+    let mut changes: Vec<f64> = Vec::new();
+    let mut observe = |s: crate::episode::StepView<'_>| {
+        let now: Vec<f32> = s.net.weights().concat();
+        if history.len() == window {
+            if let Some(old) = history.pop_front() {
+                let d: f64 = now.iter().zip(&old).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>().sqrt();
+                let n: f64 = now.iter().map(|a| (*a as f64).powi(2)).sum::<f64>().sqrt();
+                changes.push(d / n.max(1e-12));
+            }
+        }
+        history.push_back(now);
+    };
+    let ep = w.episode(setup, Some(params), v, seed, Some(&mut observe))?;
+    // changes[i] is the change at step i + window.
+    let last_change = changes.last().copied().unwrap_or(f64::NAN);
+    let settled_at = if last_change <= tol {
+        let above = changes.iter().rposition(|&c| c > tol);
+        Some(above.map_or(window, |i| i + 1 + window) as u32)
+    } else {
+        None
+    };
+    // Settled only if it stays so for at least five windows (not just the last few steps).
+    let settled_at = settled_at.filter(|&t| ep.steps >= t + 5 * window as u32);
+    Ok(Settling { steps: ep.steps, settled_at, last_change })
+}

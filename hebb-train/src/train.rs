@@ -423,7 +423,7 @@ fn train_loop(
         // Evolve & Merge: every process computes the same merge from the same state.
         if let Some(target) = merge::due(&setup, gen_done) {
             let m = merge::merge(&setup, &mut ck.state, target)?;
-            if leader {
+            if leader && (opts.print_every > 0 || !bar.is_hidden()) {
                 let line = format!(
                     "merged {} rules into {} after generation {gen_done} (k-means, {} iterations, inertia {:.3}); {} parameters evolve now",
                     m.before,

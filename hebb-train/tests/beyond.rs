@@ -186,3 +186,33 @@ fn options_that_do_not_fit_are_refused_with_the_flag_named() {
     let back: TrainConfig = serde_json::from_str(&json).unwrap();
     assert!(back.options.is_paper());
 }
+
+#[test]
+fn settling_sees_frozen_and_drifting_weights() {
+    // Pendulum: every episode lasts 200 steps.
+    let c = TrainConfig { env: "pendulum".into(), normalize: Some(false), ..TrainConfig::default() };
+    let setup = Setup::new(c).unwrap();
+    // All coefficients zero: no weight ever changes, settled from the first measured step.
+    let zero = vec![0.0f32; setup.dim];
+    let s = hebb_train::eval::settling(&setup, &zero, 0, 1, 20, 0.01).unwrap();
+    assert_eq!(s.last_change, 0.0);
+    assert_eq!((s.steps, s.settled_at), (200, Some(20)), "{s:?}");
+    // A constant drift (D = 1 with learning rate 1, everything else 0): every weight grows by
+    // one per step: over 20 steps, 20 against about t, above 1 % for all 200 steps.
+    let mut drift = zero.clone();
+    let n = setup.sizes.n_synapses();
+    // ABCD_lr planes per layer: A, B, C, D, lr — set D and lr of every synapse.
+    let sizes = setup.sizes.as_slice().to_vec();
+    let mut start = 0;
+    for l in 0..sizes.len() - 1 {
+        let m = sizes[l] * sizes[l + 1];
+        for s in 0..m {
+            drift[start + 3 * m + s] = 1.0;
+            drift[start + 4 * m + s] = 1.0;
+        }
+        start += 5 * m;
+    }
+    assert_eq!(start, 5 * n);
+    let s = hebb_train::eval::settling(&setup, &drift, 0, 1, 20, 0.01).unwrap();
+    assert!(s.last_change > 0.05 && s.settled_at.is_none(), "{s:?}");
+}
