@@ -406,12 +406,12 @@ pub fn settling(
     let mut changes: Vec<f64> = Vec::new();
     let mut observe = |s: crate::episode::StepView<'_>| {
         let now: Vec<f32> = s.net.weights().concat();
-        if history.len() == window {
-            if let Some(old) = history.pop_front() {
-                let d: f64 = now.iter().zip(&old).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>().sqrt();
-                let n: f64 = now.iter().map(|a| (*a as f64).powi(2)).sum::<f64>().sqrt();
-                changes.push(d / n.max(1e-12));
-            }
+        if history.len() == window
+            && let Some(old) = history.pop_front()
+        {
+            let d: f64 = now.iter().zip(&old).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>().sqrt();
+            let n: f64 = now.iter().map(|a| (*a as f64).powi(2)).sum::<f64>().sqrt();
+            changes.push(d / n.max(1e-12));
         }
         history.push_back(now);
     };
