@@ -21,7 +21,9 @@ use crate::run::{LogRow, files};
 
 static FONT: Once = Once::new();
 
-fn ensure_font() {
+/// Registers the embedded font plotters draws text with (`sans-serif`); figures drawn with
+/// plotters outside this module call it first.
+pub fn ensure_font() {
     FONT.call_once(|| {
         // The embedded font is a valid TTF; failure would only mean text is not drawn.
         let _ =
