@@ -27,7 +27,7 @@ struct Args {
     /// Where the runs and the table go.
     #[arg(long, default_value = "results/beyond")]
     out: PathBuf,
-    /// Environments (cartpole, pendulum).
+    /// Environments (cartpole, pendulum, ant).
     #[arg(long, value_delimiter = ',', default_value = "cartpole,pendulum")]
     envs: Vec<String>,
     /// Options to compare (paper, attractor, neuron, merge).
@@ -63,7 +63,27 @@ fn base(env: &str) -> Option<(TrainConfig, Merge)> {
             },
             Merge { every: 10, k: 270 },
         )),
+        // The quadruped at a small budget (pop 32 × 40 generations on standard and damaged-right,
+        // the paper's protocol: ≈ 1/200 of the paper's episodes). 12,288 synapses → 384 rules
+        // (Evolve & Merge's count) at generation 30.
+        "ant" => Some((
+            TrainConfig {
+                generations: 40,
+                es: EsConfig { pop: 32, ..hebb_train::setup::ant_preset().es },
+                checkpoint_every: 2,
+                ..hebb_train::setup::ant_preset()
+            },
+            Merge { every: 6, k: 384 },
+        )),
         _ => None,
+    }
+}
+
+/// The variants evaluated: those trained on, and for the quadruped the unseen damaged-left body.
+fn eval_variants(env: &str) -> Vec<String> {
+    match env {
+        "ant" => ["standard", "damaged-right", "damaged-left"].map(String::from).to_vec(),
+        _ => vec![],
     }
 }
 
@@ -84,8 +104,11 @@ struct Row {
     env: String,
     option: String,
     seed: u64,
+    /// Mean and std of the first evaluated variant.
     mean: f64,
     std: f64,
+    /// Every evaluated variant: name, mean, std.
+    variants: Vec<(String, f64, f64)>,
     params: usize,
     rule_file_bytes: u64,
     settled: usize,
@@ -106,8 +129,14 @@ fn run_one(dir: &Path, cfg: TrainConfig, a: &Args, option: &str) -> Result<Row> 
         }
     }
     let agent = load_agent(dir, None)?;
-    let setup = agent.setup()?;
-    let r = &evaluate(&setup, &agent.params, a.episodes, 2024, a.threads)?[0];
+    let variants = eval_variants(&cfg.env);
+    let setup = if variants.is_empty() {
+        agent.setup()?
+    } else {
+        agent.setup_for(TrainConfig { variants, ..agent.cfg.clone() })?
+    };
+    let all = evaluate(&setup, &agent.params, a.episodes, 2024, a.threads)?;
+    let r = &all[0];
     // Weight settling on 10 episodes: relative change over 20 steps ≤ 1 %.
     let mut steps = Vec::new();
     let n_settle = 10;
@@ -125,6 +154,7 @@ fn run_one(dir: &Path, cfg: TrainConfig, a: &Args, option: &str) -> Result<Row> 
         seed: cfg.seed,
         mean: r.mean(),
         std: r.std(),
+        variants: all.iter().map(|v| (v.variant.clone(), v.mean(), v.std())).collect(),
         params: agent.params.len(),
         rule_file_bytes: std::fs::metadata(dir.join(files::RULE)).map_or(0, |m| m.len()),
         settled: steps.len(),
@@ -151,8 +181,16 @@ fn main() -> Result<()> {
             };
             for &seed in &a.seeds {
                 let dir = a.out.join(format!("{env}-{opt}-s{seed}"));
-                let c = TrainConfig { seed, options: o, ..cfg.clone() };
+                let mut c = TrainConfig { seed, options: o, ..cfg.clone() };
+                // Dittrich et al.'s attractors include layer-wise max-normalisation, which the
+                // quadruped's paper setting leaves off.
+                if opt == "attractor" {
+                    c.normalize = Some(true);
+                }
                 let row = run_one(&dir, c, &a, opt)?;
+                let per: Vec<String> =
+                    row.variants.iter().map(|(v, m, sd)| format!("{v} {m:.1} ± {sd:.1}")).collect();
+                println!("{env:<9} {opt:<10} seed {seed}: {}", per.join(", "));
                 println!(
                     "{env:<9} {opt:<10} seed {seed}: {:>8.1} ± {:<7.1} {:>6} params, {:>7} B, settled {}/{} (median step {:?}), {:.0} s",
                     row.mean,
@@ -197,6 +235,14 @@ fn table(rows: &[Row]) -> String {
         let m = g.iter().map(|r| r.mean).sum::<f64>() / n;
         let sd = (g.iter().map(|r| (r.mean - m).powi(2)).sum::<f64>() / n).sqrt();
         let per: Vec<String> = g.iter().map(|r| format!("{:.0}", r.mean)).collect();
+        // Other variants (the quadruped's damaged bodies), mean over seeds.
+        let others: Vec<String> = (1..g[0].variants.len())
+            .map(|k| {
+                let m = g.iter().map(|r| r.variants[k].1).sum::<f64>() / n;
+                format!("{} {m:.1}", g[0].variants[k].0)
+            })
+            .collect();
+        let per = if others.is_empty() { per } else { vec![per.join(", "), others.join(", ")] };
         let settled: usize = g.iter().map(|r| r.settled).sum();
         let total: usize = g.iter().map(|r| r.settle_episodes).sum();
         let mut med: Vec<u32> = g.iter().filter_map(|r| r.median_settle_step).collect();
@@ -205,7 +251,7 @@ fn table(rows: &[Row]) -> String {
         let wall = g.iter().map(|r| r.wall_s).sum::<f64>() / n;
         s += &format!(
             "| {env} | {opt} | {m:.1} ± {sd:.1} | {} | {} | {:.1} KB | {settled}/{total}; {med} | {wall:.0} s |\n",
-            per.join(", "),
+            per.join("; "),
             g[0].params,
             g[0].rule_file_bytes as f64 / 1024.0
         );
