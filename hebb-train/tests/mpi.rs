@@ -109,6 +109,24 @@ fn mpirun_gives_the_single_process_bits() {
 }
 
 /// Children of `parent` whose MPI rank is `rank` (Open MPI sets OMPI_COMM_WORLD_RANK).
+/// Evolve & Merge under MPI: every rank computes the same merges (k-means from the same state
+/// and seed), so two ranks give the single-process bits, shared rules included.
+#[test]
+fn mpirun_merges_like_one_process() {
+    let d = tempfile::tempdir().unwrap();
+    let merge = ["--merge-every", "2", "--merge-k", "1000"].map(String::from);
+    let mut one = tiny(5, "one");
+    one.extend(merge.clone());
+    single(&one, d.path());
+    let mut two = tiny(5, "two");
+    two.extend(merge);
+    run_ok(mpirun(2, &two, d.path()));
+    assert_same_run(&d.path().join("one"), &d.path().join("two"));
+    let ck = RunDir::open(&d.path().join("two")).unwrap().load_checkpoint().unwrap();
+    // 8,832 rules → 4,416 (generation 2) → 2,208 (generation 4).
+    assert_eq!(ck.shared.map(|s| s.n_rules), Some(2208));
+}
+
 fn rank_pids(parent: u32, rank: usize) -> Vec<u32> {
     let want = format!("OMPI_COMM_WORLD_RANK={rank}");
     let mut pids = vec![];
