@@ -658,6 +658,17 @@ impl Network {
                     "this rule file has a CNN front end; hebb.Network runs the plastic head only",
                 ));
             }
+            // Not yet here: the options beyond the paper (the trainer, the CLI and the firmware
+            // run them).
+            if h.coeff_layout().map_err(core_err)? != CoeffLayout::PerSynapse
+                || !f.extras().plasticity.is_plain()
+            {
+                return Err(value_err(
+                    "this rule file uses options beyond the paper (per-neuron or shared coefficients, or an \
+                     update window); hebb.Network runs per-synapse rules updated every step — evaluate it \
+                     with `hebb eval`",
+                ));
+            }
             let mut c = vec![0.0f32; h.n_coefficients as usize];
             f.copy_coefficients(&mut c).map_err(core_err)?;
             let w = f.init_weights().map_err(core_err)?.to_vec();
