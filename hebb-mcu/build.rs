@@ -119,10 +119,14 @@ fn main() {
     let shape = h.sizes;
     let (n_w, n_a) = (shape.n_synapses(), shape.n_activity());
     let max_floats = shape.input().max(shape.output());
+    // The Hebbian-attractor options (update every k-th step on activities averaged over M): an
+    // activity window of `window_len` floats in RAM; none for the paper's per-step update.
+    let plasticity = file.extras().plasticity;
+    let window_len = if plasticity.is_plain() { 0 } else { plasticity.buffer_len(&shape) };
 
-    // What the network needs on the chip.
+    // What the network needs on the chip (a shared-rule index is part of the rule file, in flash).
     let flash = CODE_BYTES + bytes.len();
-    let ram = 4 * (n_w + n_a + shape.input())
+    let ram = 4 * (n_w + n_a + shape.input() + window_len)
         + wire::max_encoded(max_floats) * 2
         + wire::max_raw(max_floats)
         + STACK_BYTES;
@@ -151,11 +155,18 @@ fn main() {
          /// Encoded length of the largest message of the link.\n\
          pub const MAX_ENCODED: usize = hebb_core::wire::max_encoded({max_floats});\n\
          /// Decoded length of the largest message of the link.\n\
-         pub const MAX_RAW: usize = hebb_core::wire::max_raw({max_floats});\n",
+         pub const MAX_RAW: usize = hebb_core::wire::max_raw({max_floats});\n\
+         /// The rule's plasticity: Hebbian update every `every`-th step on the activities\n\
+         /// averaged over the last `window` steps (`every = window = 1`: the paper's update).\n\
+         pub const PLASTICITY: hebb_core::Plasticity = hebb_core::Plasticity {{ every: {every}, window: {window} }};\n\
+         /// Floats of the activity window (`Plasticity::buffer_len`); 0 for the paper's update.\n\
+         pub const WINDOW_LEN: usize = {window_len};\n",
         rule = rule.display(),
         len = sizes.len(),
         sizes = sizes.join(", "),
         input = shape.input(),
+        every = plasticity.every,
+        window = plasticity.window,
     );
     write_if_changed(&out.join("shape.rs"), generated.as_bytes());
     write_if_changed(&out.join("rule.hebb"), &bytes);
