@@ -5,8 +5,10 @@
 //! firmware uses, so a corrupt rule file fails the build with a clear message instead of a
 //! firmware that answers `NoRule`. Its header's layer list (any depth) becomes
 //! `$OUT_DIR/shape.rs`: the sizes, the fixed-size network type (`hebb_core::FixedNetwork`
-//! sized for them, in a `static`) and the wire buffers' lengths. A rule whose network does not
-//! fit the chip (flash for the rule file and the code, RAM for the weights, buffers and stack)
+//! sized for them, in a `static`), the wire buffers' lengths, and the rule's plasticity from the
+//! header extension (`PLASTICITY`, and `WINDOW_LEN`, the floats of its activity window: 0 for
+//! the paper's per-step update, so no RAM is spent on it). A rule whose network does not
+//! fit the chip (flash for the rule file and the code, RAM for the weights, window, buffers and stack)
 //! fails the build with one line giving what it needs and what the chip has.
 //!
 //! The board comes from the one `board-*` cargo feature that is on (`board-qemu`, the default;

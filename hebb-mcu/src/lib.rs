@@ -7,7 +7,11 @@
 //!   network's type from the file's header — any depth and sizes that fit the board's
 //!   `memory/<board>.x`) and read zero-copy;
 //! * [`network`]: the network's weights in a `static` in RAM (there is no heap), on the
-//!   fastest kernel for the target (`Kernel::Vfp`, the VFP assembly one);
+//!   fastest kernel for the target (`Kernel::Vfp`, the VFP assembly one); [`window`]: the
+//!   activity window of a rule with the Hebbian-attractor options (update every `k`-th step
+//!   on activities averaged over `M`), another `static`, empty for the paper's update;
+//!   [`Plastic`]: both together, with the one `step` and `reset` the server and the control
+//!   loop share;
 //! * [`server`]: the wire protocol of `hebb_core::wire` over any `embedded_io` byte stream — a
 //!   host (`hebb hil`) sends observations and gets actions back, step by step;
 //! * [`control`]: a robot's own control loop — a SysTick interrupt at the control rate, sensors
