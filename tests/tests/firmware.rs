@@ -46,6 +46,16 @@ fn rule_file(seed: u64, rule: RuleKind, normalize: bool, output: Activation, enc
     hebb_tests::untrained_rule_file(AntNet::SHAPE, seed, rule, normalize, output, encoding)
 }
 
+/// Held while a test builds the emulated board's firmware and uses its ELF: every build writes
+/// the same file (`hebb-mcu/target/thumbv7em-none-eabihf/release/qemu-netduinoplus2`), and the
+/// tests of this file run in parallel.
+static FIRMWARE_ELF: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn lock_firmware_elf() -> std::sync::MutexGuard<'static, ()> {
+    // A test that failed while holding it leaves nothing half-done that the next one reads.
+    FIRMWARE_ELF.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Builds the firmware with `rule`, explaining a failed no-panic link check.
 fn build_firmware(rule: &Path) -> PathBuf {
     match hil::build_firmware(rule) {
@@ -262,8 +272,10 @@ fn firmware_build_refuses_a_rule_that_does_not_fit() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("too-big.hebb");
     std::fs::write(&path, &bytes).unwrap();
-    let e =
-        hil::build_firmware(&path).expect_err("a 300-128-64-3 network cannot fit 128 KiB of RAM").to_string();
+    let e = {
+        let _elf = lock_firmware_elf();
+        hil::build_firmware(&path).expect_err("a 300-128-64-3 network cannot fit 128 KiB of RAM").to_string()
+    };
     let line =
         e.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("no fit message in: {e}"));
     assert!(
@@ -288,8 +300,13 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
     let shape = file.header().sizes;
     let plasticity = file.extras().plasticity;
 
-    let elf = build_firmware(&rule_path);
-    let (mcu, ready) = hil::Mcu::boot(&elf).unwrap_or_else(|e| panic!("{e}"));
+    let (sections, mcu, ready) = {
+        let _elf = lock_firmware_elf();
+        let elf = build_firmware(&rule_path);
+        let sections = elf_sections(&elf);
+        let (mcu, ready) = hil::Mcu::boot(&elf).unwrap_or_else(|e| panic!("{e}"));
+        (sections, mcu, ready)
+    };
     let mut mcu = Mcu(mcu);
     let mut desk = Desktop::new(shape, file.header().config().unwrap(), plasticity);
     eprintln!(
@@ -412,7 +429,6 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
             mean / n
         );
     }
-    let sections = elf_sections(&elf);
     let size = |name: &str| sections.iter().find(|(n, _)| n == name).map_or(0, |s| s.1);
     let (text, rodata, data, bss) = (size(".text"), size(".rodata"), size(".data"), size(".bss"));
     assert!(
