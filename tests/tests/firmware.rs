@@ -3,7 +3,9 @@
 //! `hebb_core::wire`, and checks that every action equals, bit for bit, the desktop network of
 //! the rule file's shape on the portable kernel (and on AVX2 where the CPU has it) fed the same
 //! observations — for the quadruped's 28-128-64-8, CartPole's 4-128-64-2 and a four-layer
-//! 4-32-16-8-2 network (the firmware's network type is generated from the rule file).
+//! 4-32-16-8-2 network (the firmware's network type is generated from the rule file), and for
+//! the options beyond the paper on the quadruped's network (per-neuron coefficients, shared
+//! rules, the Hebbian-attractor window), the desktop running the file's own table and window.
 //! Corrupted, oversized and non-finite requests must each get an error reply and leave the
 //! loop running with the network unchanged. The build-time fit check is tested against the
 //! emulated board's and the real boards' memory maps (`hebb-mcu/memory/*.x`).
@@ -280,6 +282,46 @@ fn firmware_build_refuses_a_rule_that_does_not_fit() {
         e.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("no fit message in: {e}"));
     assert!(
         line.contains("300-128-64-3") && line.contains("KiB RAM") && line.contains("128 KiB RAM"),
+        "{line}"
+    );
+}
+
+/// The build-time fit check counts the attractor window's RAM: a 28-256-64-8 network fits the
+/// emulated board's 128 KiB with the paper's update (build.rs counts 112 KiB: weights,
+/// activity, wire buffers, stack), but not with a window of `M = 20` steps, another
+/// `21 · 356 neurons · 4 B = 29,904 B`: 141 KiB, which the build refuses with one line.
+#[test]
+fn firmware_build_counts_the_window_in_ram() {
+    if !firmware_tools::require("firmware fit check with a window") {
+        return;
+    }
+    let shape = Shape::new(&[28, 256, 64, 8]).unwrap();
+    let rule = |plasticity| {
+        let beyond = Beyond { plasticity, ..Beyond::default() };
+        hebb_tests::untrained_rule_file_with(
+            shape,
+            RULE_SEED,
+            RuleKind::ABCDLr,
+            false,
+            Activation::Tanh,
+            Encoding::F16,
+            beyond,
+        )
+    };
+    let dir = repo_root().join("hebb-mcu/target/parity");
+    let plain = hebb_tests::cached_rule_file(&dir, "window-plain", &rule(Plasticity::PAPER));
+    let windowed =
+        hebb_tests::cached_rule_file(&dir, "window-too-big", &rule(Plasticity::new(4, 20).unwrap()));
+    let e = {
+        let _elf = lock_firmware_elf();
+        // The paper's update: it fits, the build succeeds.
+        build_firmware(&plain);
+        hil::build_firmware(&windowed).expect_err("the window does not fit 128 KiB of RAM").to_string()
+    };
+    let line =
+        e.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("no fit message in: {e}"));
+    assert!(
+        line.contains("28-256-64-8") && line.contains("141 KiB RAM") && line.contains("128 KiB RAM"),
         "{line}"
     );
 }
