@@ -255,6 +255,17 @@ fn firmware_options_beyond_the_paper_match_desktop() {
     parity("ant-attractor-k4-m10", &ant(RULE_SEED + 12, attractor), true);
     let both = Beyond { plasticity: Plasticity::ATTRACTOR, ..shared };
     parity("ant-shared-384-attractor", &ant(RULE_SEED + 13, both), true);
+    // Half-precision per-neuron coefficients (widened as they are expanded) with the window.
+    let bytes = hebb_tests::untrained_rule_file_with(
+        AntNet::SHAPE,
+        RULE_SEED + 14,
+        RuleKind::ABCDLr,
+        false,
+        Activation::Tanh,
+        Encoding::F16,
+        Beyond { plasticity: Plasticity::ATTRACTOR, ..per_neuron },
+    );
+    parity("ant-per-neuron-f16-attractor", &bytes, true);
 }
 
 /// A rule whose network does not fit the chip fails the firmware build with one line giving
