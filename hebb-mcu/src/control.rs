@@ -13,11 +13,12 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use crate::shape::IN;
-use crate::{Plastic, rule};
 use cortex_m::peripheral::SYST;
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::exception;
+
+use crate::shape::IN;
+use crate::{Plastic, rule};
 
 /// SysTick interrupts since the loop started.
 static TICKS: AtomicU32 = AtomicU32::new(0);
