@@ -5,8 +5,10 @@
 //! firmware uses, so a corrupt rule file fails the build with a clear message instead of a
 //! firmware that answers `NoRule`. Its header's layer list (any depth) becomes
 //! `$OUT_DIR/shape.rs`: the sizes, the fixed-size network type (`hebb_core::FixedNetwork`
-//! sized for them, in a `static`) and the wire buffers' lengths. A rule whose network does not
-//! fit the chip (flash for the rule file and the code, RAM for the weights, buffers and stack)
+//! sized for them, in a `static`), the wire buffers' lengths, and the rule's plasticity from the
+//! header extension (`PLASTICITY`, and `WINDOW_LEN`, the floats of its activity window: 0 for
+//! the paper's per-step update, so no RAM is spent on it). A rule whose network does not
+//! fit the chip (flash for the rule file and the code, RAM for the weights, window, buffers and stack)
 //! fails the build with one line giving what it needs and what the chip has.
 //!
 //! The board comes from the one `board-*` cargo feature that is on (`board-qemu`, the default;
@@ -119,10 +121,14 @@ fn main() {
     let shape = h.sizes;
     let (n_w, n_a) = (shape.n_synapses(), shape.n_activity());
     let max_floats = shape.input().max(shape.output());
+    // The Hebbian-attractor options (update every k-th step on activities averaged over M): an
+    // activity window of `window_len` floats in RAM; none for the paper's per-step update.
+    let plasticity = file.extras().plasticity;
+    let window_len = if plasticity.is_plain() { 0 } else { plasticity.buffer_len(&shape) };
 
-    // What the network needs on the chip.
+    // What the network needs on the chip (a shared-rule index is part of the rule file, in flash).
     let flash = CODE_BYTES + bytes.len();
-    let ram = 4 * (n_w + n_a + shape.input())
+    let ram = 4 * (n_w + n_a + shape.input() + window_len)
         + wire::max_encoded(max_floats) * 2
         + wire::max_raw(max_floats)
         + STACK_BYTES;
@@ -151,11 +157,18 @@ fn main() {
          /// Encoded length of the largest message of the link.\n\
          pub const MAX_ENCODED: usize = hebb_core::wire::max_encoded({max_floats});\n\
          /// Decoded length of the largest message of the link.\n\
-         pub const MAX_RAW: usize = hebb_core::wire::max_raw({max_floats});\n",
+         pub const MAX_RAW: usize = hebb_core::wire::max_raw({max_floats});\n\
+         /// The rule's plasticity: Hebbian update every `every`-th step on the activities\n\
+         /// averaged over the last `window` steps (`every = window = 1`: the paper's update).\n\
+         pub const PLASTICITY: hebb_core::Plasticity = hebb_core::Plasticity {{ every: {every}, window: {window} }};\n\
+         /// Floats of the activity window (`Plasticity::buffer_len`); 0 for the paper's update.\n\
+         pub const WINDOW_LEN: usize = {window_len};\n",
         rule = rule.display(),
         len = sizes.len(),
         sizes = sizes.join(", "),
         input = shape.input(),
+        every = plasticity.every,
+        window = plasticity.window,
     );
     write_if_changed(&out.join("shape.rs"), generated.as_bytes());
     write_if_changed(&out.join("rule.hebb"), &bytes);

@@ -8,19 +8,17 @@
 //!
 //! The weights start from the rule file's initialisation (`U(-0.1, 0.1)` drawn from
 //! [`ControlConfig::weight_seed`], or the coevolved weights in the file) — what a `Reset{seed}`
-//! request does in the [`crate::server`].
+//! request does in the [`crate::server`]. A rule with the Hebbian-attractor options updates
+//! every `k`-th step on the activities averaged over its window ([`crate::Plastic::step`]).
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m::peripheral::SYST;
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::exception;
-use hebb_core::WeightInit;
-use rand_core::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::rule;
 use crate::shape::IN;
+use crate::{Plastic, rule};
 
 /// SysTick interrupts since the loop started.
 static TICKS: AtomicU32 = AtomicU32::new(0);
@@ -61,14 +59,10 @@ pub trait Robot {
 pub fn run<R: Robot>(mut syst: SYST, cfg: ControlConfig, robot: &mut R) -> ! {
     let loaded = rule::load();
     let config = loaded.as_ref().map_or(hebb_core::Config::ANT.with_best_kernel(), |l| l.config);
-    let net = crate::network(config);
+    let net = Plastic::take(config);
     let ready = match (&loaded, net) {
-        (Ok(l), Some(net)) => {
-            let done = match l.init {
-                WeightInit::Coevolve => net.set_weights(l.init_weights),
-                init => net.reset_weights(init, &mut Xoshiro256PlusPlus::seed_from_u64(cfg.weight_seed)),
-            };
-            done.ok().map(|()| (net, &l.table))
+        (Ok(l), Some(mut net)) => {
+            net.reset(l.init, l.init_weights, cfg.weight_seed).ok().map(|()| (net, &l.table))
         }
         _ => None,
     };

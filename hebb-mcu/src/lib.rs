@@ -7,7 +7,11 @@
 //!   network's type from the file's header — any depth and sizes that fit the board's
 //!   `memory/<board>.x`) and read zero-copy;
 //! * [`network`]: the network's weights in a `static` in RAM (there is no heap), on the
-//!   fastest kernel for the target (`Kernel::Vfp`, the VFP assembly one);
+//!   fastest kernel for the target (`Kernel::Vfp`, the VFP assembly one); [`window`]: the
+//!   activity window of a rule with the Hebbian-attractor options (update every `k`-th step
+//!   on activities averaged over `M`), another `static`, empty for the paper's update;
+//!   [`Plastic`]: both together, with the one `step` and `reset` the server and the control
+//!   loop share;
 //! * [`server`]: the wire protocol of `hebb_core::wire` over any `embedded_io` byte stream — a
 //!   host (`hebb hil`) sends observations and gets actions back, step by step;
 //! * [`control`]: a robot's own control loop — a SysTick interrupt at the control rate, sensors
@@ -37,14 +41,24 @@ pub mod shape {
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use hebb_core::{Config, Kernel};
+use hebb_core::{ActivityWindow, Config, Error, Kernel, RuleTable, Shape, WeightInit};
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::shape::{Net, SIZES};
+use crate::shape::{Net, PLASTICITY, SIZES, WINDOW_LEN};
 
 /// The network: its weights and activations, in `.bss` (zeroed by the runtime, then
 /// initialised in place by [`network`]).
 static mut NET: MaybeUninit<Net> = MaybeUninit::uninit();
 static NET_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// The activity window of a rule with the Hebbian-attractor options ([`shape::PLASTICITY`]):
+/// `WINDOW_LEN` floats in `.bss`, none (a zero-length array) for the paper's per-step update.
+static mut WINDOW: [f32; WINDOW_LEN] = [0.0; WINDOW_LEN];
+static WINDOW_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// The recorded activities of the last `PLASTICITY.window` steps, on the static buffer.
+pub type Window = ActivityWindow<&'static mut [f32]>;
 
 /// The network, initialised in place for `config`; `None` if it was taken before (there is one).
 ///
@@ -65,6 +79,68 @@ pub fn network(config: Config) -> Option<&'static mut Net> {
     let slot = unsafe { &mut *net_ptr };
     // Cannot fail: build.rs sized `Net` for `SIZES`.
     Net::init_in_place(slot, SIZES, config).ok()
+}
+
+/// The activity window for the rule's [`shape::PLASTICITY`]: `Ok(None)` for the paper's
+/// per-step update (no buffer), `Ok(Some(window))` on the static buffer otherwise; an error if
+/// it was taken before (there is one) or the buffer does not fit (build.rs sized it, so never).
+pub fn window() -> Result<Option<Window>, Error> {
+    if WINDOW_LEN == 0 {
+        return Ok(None);
+    }
+    if WINDOW_TAKEN.swap(true, Ordering::AcqRel) {
+        return Err(Error::InvalidField("activity window taken twice"));
+    }
+    let buf_ptr = &raw mut WINDOW;
+    // SAFETY: the pointer is valid and aligned (a static), and the flag above hands it out at
+    // most once, so this is the only reference to WINDOW for the life of the program.
+    let buf: &'static mut [f32; WINDOW_LEN] = unsafe { &mut *buf_ptr };
+    let shape = Shape::new(&SIZES)?;
+    ActivityWindow::on_buffer(PLASTICITY, &shape, &mut buf[..]).map(Some)
+}
+
+/// The network with its plasticity: the weights and, for a rule with the Hebbian-attractor
+/// options, the activity window. What the server and the control loop step.
+pub struct Plastic {
+    /// The network.
+    pub net: &'static mut Net,
+    /// The activity window (`None`: the paper's per-step update).
+    pub window: Option<Window>,
+}
+
+impl Plastic {
+    /// Takes the network (initialised for `config`) and the window; `None` if either was taken
+    /// before or the window could not be set up.
+    pub fn take(config: Config) -> Option<Plastic> {
+        let net = network(config)?;
+        let window = window().ok()?;
+        Some(Plastic { net, window })
+    }
+
+    /// One control step: the forward pass and the Hebbian update — every step on the step's
+    /// own activities (`step`), or, with a window, every `PLASTICITY.every`-th step on the
+    /// activities averaged over the window (`step_windowed`). An error (a non-finite
+    /// observation, …) leaves the network and the window unchanged.
+    pub fn step(&mut self, table: &RuleTable<'_>, obs: &[f32]) -> Result<&[f32], Error> {
+        match &mut self.window {
+            Some(window) => self.net.step_windowed(table, obs, window),
+            None => self.net.step(table, obs),
+        }
+    }
+
+    /// Starts an episode: fresh initial weights (`U(-0.1, 0.1)` or `N(0, σ)` from `seed`, or the
+    /// coevolved `init_weights`), activations cleared, the window emptied and its step count
+    /// restarted (so the first step's update is due again).
+    pub fn reset(&mut self, init: WeightInit, init_weights: &[f32], seed: u64) -> Result<(), Error> {
+        match init {
+            WeightInit::Coevolve => self.net.set_weights(init_weights)?,
+            init => self.net.reset_weights(init, &mut Xoshiro256PlusPlus::seed_from_u64(seed))?,
+        }
+        if let Some(window) = &mut self.window {
+            window.reset();
+        }
+        Ok(())
+    }
 }
 
 /// Stops the program: for a board whose set-up failed (peripherals taken twice, a clock

@@ -7,12 +7,10 @@
 use embedded_io::{Read, Write};
 use hebb_core::wire::{self, ErrorCode, Floats, FrameReader, Reply, Request, Timing};
 use hebb_core::{Config, Error, RuleTable, WeightInit};
-use rand_core::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::shape::{IN, MAX_ENCODED, MAX_RAW, N_SYNAPSES, Net};
+use crate::shape::{IN, MAX_ENCODED, MAX_RAW, N_SYNAPSES};
 use crate::timing::StepClock;
-use crate::{rule, stack, write_all};
+use crate::{Plastic, rule, stack, write_all};
 
 /// What the loop needs besides the network.
 struct Controller<C> {
@@ -25,7 +23,7 @@ struct Controller<C> {
 }
 
 impl<C: StepClock> Controller<C> {
-    fn handle<'n>(&mut self, net: &'n mut Net, req: Request<'_>) -> Reply<'n> {
+    fn handle<'n>(&mut self, net: &'n mut Plastic, req: Request<'_>) -> Reply<'n> {
         let table = match &self.table {
             Ok(t) => t,
             Err(e) if !matches!(req, Request::Timing) => {
@@ -35,11 +33,8 @@ impl<C: StepClock> Controller<C> {
         };
         match req {
             Request::Reset { seed } => {
-                let done = match self.init {
-                    WeightInit::Coevolve => net.set_weights(self.init_weights),
-                    init => net.reset_weights(init, &mut Xoshiro256PlusPlus::seed_from_u64(seed)),
-                };
-                match done {
+                // Weights, activations and the activity window (a new episode).
+                match net.reset(self.init, self.init_weights, seed) {
                     Ok(()) => Reply::ResetDone { seed },
                     Err(e) => error_reply(&e),
                 }
@@ -104,9 +99,9 @@ pub fn run<T: Read + Write, C: StepClock>(io: &mut T, clock: C) -> ! {
     // Without a valid rule every request but Timing is answered NoRule; the network is still
     // initialised so its memory is defined.
     let config = loaded.as_ref().map_or(Config::ANT.with_best_kernel(), |l| l.config);
-    let Some(net) = crate::network(config) else {
-        // Unreachable (this is the only taker, and build.rs sized `Net` for the rule): say so on
-        // the wire rather than panic.
+    let Some(mut net) = Plastic::take(config) else {
+        // Unreachable (this is the only taker, and build.rs sized `Net` and the window for the
+        // rule): say so on the wire rather than panic.
         loop {
             send(io, &Reply::Error { code: ErrorCode::Core, detail: 0 });
             let _ = io.read(&mut [0u8; 1]);
@@ -137,7 +132,7 @@ pub fn run<T: Read + Write, C: StepClock>(io: &mut T, clock: C) -> ! {
         }
         let Some(frame) = reader.push(byte[0]) else { continue };
         let reply = match frame.and_then(|f| Request::decode(f, &mut scratch)) {
-            Ok(req) => ctl.handle(net, req),
+            Ok(req) => ctl.handle(&mut net, req),
             Err(code) => Reply::Error { code, detail: 0 },
         };
         send(io, &reply);

@@ -3,7 +3,9 @@
 //! `hebb_core::wire`, and checks that every action equals, bit for bit, the desktop network of
 //! the rule file's shape on the portable kernel (and on AVX2 where the CPU has it) fed the same
 //! observations — for the quadruped's 28-128-64-8, CartPole's 4-128-64-2 and a four-layer
-//! 4-32-16-8-2 network (the firmware's network type is generated from the rule file).
+//! 4-32-16-8-2 network (the firmware's network type is generated from the rule file), and for
+//! the options beyond the paper on the quadruped's network (per-neuron coefficients, shared
+//! rules, the Hebbian-attractor window), the desktop running the file's own table and window.
 //! Corrupted, oversized and non-finite requests must each get an error reply and leave the
 //! loop running with the network unchanged. The build-time fit check is tested against the
 //! emulated board's and the real boards' memory maps (`hebb-mcu/memory/*.x`).
@@ -16,7 +18,11 @@ use std::path::{Path, PathBuf};
 
 use hebb_core::rulefile::{Encoding, RuleFile};
 use hebb_core::wire::{ErrorCode, Floats, Request, Timing};
-use hebb_core::{Activation, AntNet, Config, HeapNetwork, Kernel, RuleKind, RuleTable, Shape, WeightInit};
+use hebb_core::{
+    Activation, AntNet, CoeffLayout, Config, HeapNetwork, HeapWindow, Kernel, Plasticity, RuleKind,
+    RuleTable, Shape, WeightInit,
+};
+use hebb_tests::Beyond;
 use hebb_train::hil::{self, Reply};
 
 #[path = "../../hebb-train/tests/support/firmware_tools.rs"]
@@ -40,6 +46,16 @@ fn repo_root() -> PathBuf {
 /// given rule, normalisation, output activation and coefficient encoding.
 fn rule_file(seed: u64, rule: RuleKind, normalize: bool, output: Activation, encoding: Encoding) -> Vec<u8> {
     hebb_tests::untrained_rule_file(AntNet::SHAPE, seed, rule, normalize, output, encoding)
+}
+
+/// Held while a test builds the emulated board's firmware and uses its ELF: every build writes
+/// the same file (`hebb-mcu/target/thumbv7em-none-eabihf/release/qemu-netduinoplus2`), and the
+/// tests of this file run in parallel.
+static FIRMWARE_ELF: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn lock_firmware_elf() -> std::sync::MutexGuard<'static, ()> {
+    // A test that failed while holding it leaves nothing half-done that the next one reads.
+    FIRMWARE_ELF.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Builds the firmware with `rule`, explaining a failed no-panic link check.
@@ -88,32 +104,58 @@ fn bits(a: &[f32]) -> Vec<u32> {
     a.iter().map(|x| x.to_bits()).collect()
 }
 
+/// One desktop network and, for a rule with the Hebbian-attractor options, its activity window.
+struct DeskNet {
+    kernel: Kernel,
+    net: HeapNetwork,
+    window: Option<HeapWindow>,
+}
+
+impl DeskNet {
+    /// What the firmware's `Plastic::step` does: `step_windowed` with a window, `step` without.
+    fn step(&mut self, table: &RuleTable<'_>, obs: &[f32]) -> hebb_core::Result<&[f32]> {
+        match &mut self.window {
+            Some(window) => self.net.step_windowed(table, obs, window),
+            None => self.net.step(table, obs),
+        }
+    }
+}
+
 /// The desktop reference: one network per kernel the CPU supports.
 struct Desktop {
-    nets: Vec<(Kernel, HeapNetwork)>,
+    nets: Vec<DeskNet>,
 }
 
 impl Desktop {
-    fn new(shape: Shape, config: Config) -> Desktop {
+    fn new(shape: Shape, config: Config, plasticity: Plasticity) -> Desktop {
         let nets = [Kernel::Portable, Kernel::Avx2]
             .into_iter()
             .filter(|k| k.is_supported())
-            .map(|k| (k, HeapNetwork::with_shape(shape, Config { kernel: k, ..config }).unwrap()))
+            .map(|kernel| DeskNet {
+                kernel,
+                net: HeapNetwork::with_shape(shape, Config { kernel, ..config }).unwrap(),
+                window: (!plasticity.is_plain()).then(|| HeapWindow::for_shape(plasticity, &shape).unwrap()),
+            })
             .collect();
         Desktop { nets }
     }
 
+    /// A new episode: fresh weights, and the window emptied (as the firmware's `Reset` does).
     fn reset(&mut self, seed: u64) {
-        for (_, net) in &mut self.nets {
-            net.reset_weights(WeightInit::Uniform, &mut Xoshiro256PlusPlus::seed_from_u64(seed)).unwrap();
+        for d in &mut self.nets {
+            d.net.reset_weights(WeightInit::Uniform, &mut Xoshiro256PlusPlus::seed_from_u64(seed)).unwrap();
+            if let Some(window) = &mut d.window {
+                window.reset();
+            }
         }
     }
 
     /// Steps every network and checks they agree with each other and with `mcu`.
     fn check(&mut self, table: &RuleTable<'_>, obs: &[f32], mcu: &Reply, t: usize) {
         let Reply::Action(got) = mcu else { panic!("step {t}: expected an action, got {mcu:?}") };
-        for (kernel, net) in &mut self.nets {
-            let want = net.step(table, obs).unwrap().to_vec();
+        for d in &mut self.nets {
+            let kernel = d.kernel;
+            let want = d.step(table, obs).unwrap().to_vec();
             assert_eq!(
                 bits(got),
                 bits(&want),
@@ -123,8 +165,8 @@ impl Desktop {
     }
 
     fn weights_equal(&self) -> bool {
-        let w0 = bits(self.nets[0].1.weights());
-        self.nets.iter().all(|(_, n)| bits(n.weights()) == w0)
+        let w0 = bits(self.nets[0].net.weights());
+        self.nets.iter().all(|d| bits(d.net.weights()) == w0)
     }
 }
 
@@ -185,6 +227,47 @@ fn firmware_matches_desktop_bit_for_bit() {
     parity("deep-4-32-16-8-2-norm-f16", &bytes, false);
 }
 
+/// The options beyond the paper, on the quadruped's 28-128-64-8 ABCD_lr network: per-neuron
+/// coefficients, shared rules through a per-synapse index, the Hebbian-attractor update (every
+/// 4th step on activities averaged over 10) and shared rules with the attractor update — each
+/// bit-identical to the desktop running the file's own table (and window) on every kernel.
+#[test]
+fn firmware_options_beyond_the_paper_match_desktop() {
+    if !firmware_tools::require("firmware parity, options beyond the paper") {
+        return;
+    }
+    let ant = |seed: u64, beyond: Beyond| {
+        hebb_tests::untrained_rule_file_with(
+            AntNet::SHAPE,
+            seed,
+            RuleKind::ABCDLr,
+            false,
+            Activation::Tanh,
+            Encoding::F32,
+            beyond,
+        )
+    };
+    let per_neuron = Beyond { layout: CoeffLayout::PerNeuron, ..Beyond::default() };
+    let shared = Beyond { layout: CoeffLayout::Shared, n_rules: 384, ..Beyond::default() };
+    let attractor = Beyond { plasticity: Plasticity::ATTRACTOR, ..Beyond::default() };
+    parity("ant-per-neuron", &ant(RULE_SEED + 10, per_neuron), true);
+    parity("ant-shared-384", &ant(RULE_SEED + 11, shared), true);
+    parity("ant-attractor-k4-m10", &ant(RULE_SEED + 12, attractor), true);
+    let both = Beyond { plasticity: Plasticity::ATTRACTOR, ..shared };
+    parity("ant-shared-384-attractor", &ant(RULE_SEED + 13, both), true);
+    // Half-precision per-neuron coefficients (widened as they are expanded) with the window.
+    let bytes = hebb_tests::untrained_rule_file_with(
+        AntNet::SHAPE,
+        RULE_SEED + 14,
+        RuleKind::ABCDLr,
+        false,
+        Activation::Tanh,
+        Encoding::F16,
+        Beyond { plasticity: Plasticity::ATTRACTOR, ..per_neuron },
+    );
+    parity("ant-per-neuron-f16-attractor", &bytes, true);
+}
+
 /// A rule whose network does not fit the chip fails the firmware build with one line giving
 /// what it needs and what the chip has (the car head's 365 KiB of weights against 128 KiB RAM).
 #[test]
@@ -202,12 +285,54 @@ fn firmware_build_refuses_a_rule_that_does_not_fit() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("too-big.hebb");
     std::fs::write(&path, &bytes).unwrap();
-    let e =
-        hil::build_firmware(&path).expect_err("a 300-128-64-3 network cannot fit 128 KiB of RAM").to_string();
+    let e = {
+        let _elf = lock_firmware_elf();
+        hil::build_firmware(&path).expect_err("a 300-128-64-3 network cannot fit 128 KiB of RAM").to_string()
+    };
     let line =
         e.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("no fit message in: {e}"));
     assert!(
         line.contains("300-128-64-3") && line.contains("KiB RAM") && line.contains("128 KiB RAM"),
+        "{line}"
+    );
+}
+
+/// The build-time fit check counts the attractor window's RAM: a 28-256-64-8 network fits the
+/// emulated board's 128 KiB with the paper's update (build.rs counts 112 KiB: weights,
+/// activity, wire buffers, stack), but not with a window of `M = 20` steps, another
+/// `21 · 356 neurons · 4 B = 29,904 B`: 141 KiB, which the build refuses with one line.
+#[test]
+fn firmware_build_counts_the_window_in_ram() {
+    if !firmware_tools::require("firmware fit check with a window") {
+        return;
+    }
+    let shape = Shape::new(&[28, 256, 64, 8]).unwrap();
+    let rule = |plasticity| {
+        let beyond = Beyond { plasticity, ..Beyond::default() };
+        hebb_tests::untrained_rule_file_with(
+            shape,
+            RULE_SEED,
+            RuleKind::ABCDLr,
+            false,
+            Activation::Tanh,
+            Encoding::F16,
+            beyond,
+        )
+    };
+    let dir = repo_root().join("hebb-mcu/target/parity");
+    let plain = hebb_tests::cached_rule_file(&dir, "window-plain", &rule(Plasticity::PAPER));
+    let windowed =
+        hebb_tests::cached_rule_file(&dir, "window-too-big", &rule(Plasticity::new(4, 20).unwrap()));
+    let e = {
+        let _elf = lock_firmware_elf();
+        // The paper's update: it fits, the build succeeds.
+        build_firmware(&plain);
+        hil::build_firmware(&windowed).expect_err("the window does not fit 128 KiB of RAM").to_string()
+    };
+    let line =
+        e.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("no fit message in: {e}"));
+    assert!(
+        line.contains("28-256-64-8") && line.contains("141 KiB RAM") && line.contains("128 KiB RAM"),
         "{line}"
     );
 }
@@ -217,19 +342,31 @@ fn firmware_build_refuses_a_rule_that_does_not_fit() {
 fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
     // Rule file: written only when its content changes, so the firmware build stays cached.
     let rule_path = hebb_tests::cached_rule_file(&repo_root().join("hebb-mcu/target/parity"), name, bytes);
-    let file = RuleFile::parse(bytes).unwrap();
-    let mut coeffs = vec![0.0f32; file.header().n_coefficients as usize];
-    file.copy_coefficients(&mut coeffs).unwrap();
+    // The file's own table, as the firmware reads it (zero-copy: the bytes copied to 4-byte
+    // aligned storage, as the firmware's flash copy is aligned): its layout (per synapse, per
+    // neuron, shared with the index), its encoding (f32 or f16) and its plasticity.
+    let mut words = vec![0u32; bytes.len().div_ceil(4)];
+    let aligned: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
+    aligned[..bytes.len()].copy_from_slice(bytes);
+    let file = RuleFile::parse(&aligned[..bytes.len()]).unwrap();
+    let table = file.table().unwrap();
     let shape = file.header().sizes;
-    let table = RuleTable::new(file.header().rule_kind().unwrap(), shape, &coeffs).unwrap();
+    let plasticity = file.extras().plasticity;
 
-    let elf = build_firmware(&rule_path);
-    let (mcu, ready) = hil::Mcu::boot(&elf).unwrap_or_else(|e| panic!("{e}"));
+    let (sections, mcu, ready) = {
+        let _elf = lock_firmware_elf();
+        let elf = build_firmware(&rule_path);
+        let sections = elf_sections(&elf);
+        let (mcu, ready) = hil::Mcu::boot(&elf).unwrap_or_else(|e| panic!("{e}"));
+        (sections, mcu, ready)
+    };
     let mut mcu = Mcu(mcu);
-    let mut desk = Desktop::new(shape, file.header().config().unwrap());
+    let mut desk = Desktop::new(shape, file.header().config().unwrap(), plasticity);
     eprintln!(
-        "firmware parity ({name}) against desktop kernels {:?}",
-        desk.nets.iter().map(|n| n.0).collect::<Vec<_>>()
+        "firmware parity ({name}: {:?} layout, {} rules, {plasticity:?}) against desktop kernels {:?}",
+        table.layout(),
+        table.n_rules(),
+        desk.nets.iter().map(|d| d.kernel).collect::<Vec<_>>()
     );
     match ready {
         Reply::Ready { rule_status: 0, n_synapses } => assert_eq!(n_synapses as usize, shape.n_synapses()),
@@ -290,8 +427,8 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
                     Reply::Error { code: ErrorCode::Length, .. } => errors_seen += 1,
                     other => panic!("short observation: expected a Length error, got {other:?}"),
                 }
-                for (_, net) in &mut desk.nets {
-                    assert!(net.step(&table, &bad).is_err());
+                for d in &mut desk.nets {
+                    assert!(d.step(&table, &bad).is_err());
                 }
             }
             // A second episode: fresh weights from another seed.
@@ -308,24 +445,99 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
     if bad_requests {
         assert_eq!(errors_seen, 5, "every bad request must have been answered with an error");
     }
+    // The step's cost: the last step's, and with the Hebbian-attractor options the steps of one
+    // whole update cycle (`every` steps, one of which updates), each checked as well.
+    let mut timings = vec![step_timing(&mut mcu)];
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(100);
+    for t in STEPS..STEPS + usize::from(plasticity.every) - 1 {
+        let obs = observation(&mut rng, t, shape.input());
+        let reply = mcu.request(&Request::Step { obs: Floats::new(&obs) });
+        desk.check(&table, &obs, &reply, t);
+        timings.push(step_timing(&mut mcu));
+    }
     assert!(desk.weights_equal(), "desktop kernels diverged in their weights");
+    let steps = STEPS + timings.len() - 1;
+    let (calib_ticks, calib_instructions) = (timings[0].calib_ticks, timings[0].calib_instructions);
+    let instructions = |t: &Timing| t.step_ticks as f64 * calib_instructions as f64 / calib_ticks as f64;
+    let per_step: Vec<f64> = timings.iter().map(instructions).collect();
+    let (last, max, mean) = (
+        per_step[0],
+        per_step.iter().copied().fold(0.0, f64::max),
+        per_step.iter().sum::<f64>() / per_step.len() as f64,
+    );
+    let stack = timings.iter().map(|t| t.stack_peak_bytes).max().unwrap_or(0);
+    let n = shape.n_synapses() as f64;
+    eprintln!(
+        "firmware ({name}, {shape}): {steps} steps bit-identical; last step {} SysTick ticks ≈ {last:.0} instructions \
+         = {:.2} per synapse (calibration {calib_instructions} instructions / {calib_ticks} ticks); peak stack {stack} bytes",
+        timings[0].step_ticks,
+        last / n
+    );
+    if timings.len() > 1 {
+        eprintln!(
+            "firmware ({name}): over one update cycle of {} steps: the updating step ≈ {max:.0} instructions = {:.2} per \
+             synapse, mean ≈ {mean:.0} = {:.2} per synapse per step",
+            timings.len(),
+            max / n,
+            mean / n
+        );
+    }
+    let size = |name: &str| sections.iter().find(|(n, _)| n == name).map_or(0, |s| s.1);
+    let (text, rodata, data, bss) = (size(".text"), size(".rodata"), size(".data"), size(".bss"));
+    assert!(
+        rodata >= bytes.len() as u64,
+        "the rule file ({} bytes) is not in .rodata ({rodata})",
+        bytes.len()
+    );
+    eprintln!(
+        "FIGURES | {name} | {shape} | {:?} | {} | every {} window {} | rule file {} B | .text+.rodata {} B (code and \
+         constants {} B) | .data+.bss {} B | instructions per synapse: last step {:.2}, updating step {:.2}, mean {:.2} | stack {stack} B",
+        table.layout(),
+        table.n_rules(),
+        plasticity.every,
+        plasticity.window,
+        bytes.len(),
+        text + rodata,
+        text + rodata - bytes.len() as u64,
+        data + bss,
+        last / n,
+        max / n,
+        mean / n,
+    );
+}
 
-    let Reply::Timing(Timing { step_ticks, calib_ticks, calib_instructions, stack_peak_bytes }) =
-        mcu.request(&Request::Timing)
-    else {
+/// The `Timing` reply after a step, checked for a running clock and a painted stack.
+fn step_timing(mcu: &mut Mcu) -> Timing {
+    let Reply::Timing(timing) = mcu.request(&Request::Timing) else {
         panic!("timing request: expected a Timing reply")
     };
+    let Timing { step_ticks, calib_ticks, stack_peak_bytes, .. } = timing;
     assert!(stack_peak_bytes > 0, "stack painting reported no stack use");
     assert!(
         step_ticks > 0 && calib_ticks > 0,
         "SysTick did not run (step {step_ticks}, calibration {calib_ticks})"
     );
-    let instructions = step_ticks as f64 * calib_instructions as f64 / calib_ticks as f64;
-    eprintln!(
-        "firmware ({name}, {shape}): {STEPS} steps bit-identical; last step {step_ticks} SysTick ticks ≈ {instructions:.0} instructions \
-         = {:.2} per synapse (calibration {calib_instructions} instructions / {calib_ticks} ticks); peak stack {stack_peak_bytes} bytes",
-        instructions / shape.n_synapses() as f64
-    );
+    timing
+}
+
+/// The named sections of a 32-bit little-endian ELF file and their sizes in bytes (from the
+/// section headers), for the firmware's flash and RAM figures.
+fn elf_sections(elf: &Path) -> Vec<(String, u64)> {
+    let f = std::fs::read(elf).unwrap_or_else(|e| panic!("{}: {e}", elf.display()));
+    let u16_at = |o: usize| u16::from_le_bytes([f[o], f[o + 1]]) as usize;
+    let u32_at = |o: usize| u32::from_le_bytes([f[o], f[o + 1], f[o + 2], f[o + 3]]) as usize;
+    assert_eq!(&f[..5], b"\x7fELF\x01", "{}: not a 32-bit ELF file", elf.display());
+    let (shoff, shentsize, shnum, shstrndx) = (u32_at(0x20), u16_at(0x2E), u16_at(0x30), u16_at(0x32));
+    let header = |i: usize| shoff + i * shentsize;
+    let names = u32_at(header(shstrndx) + 16);
+    (0..shnum)
+        .map(|i| {
+            let h = header(i);
+            let at = names + u32_at(h);
+            let end = f[at..].iter().position(|&b| b == 0).map_or(f.len(), |p| at + p);
+            (String::from_utf8_lossy(&f[at..end]).into_owned(), u32_at(h + 20) as u64)
+        })
+        .collect()
 }
 
 /// Each board's build checks the rule against its own memory map (`hebb-mcu/memory/*.x`): a

@@ -3,14 +3,18 @@
 //! boots it, and checks that every action it produces — SysTick at 1 kHz, the simulated sensors
 //! of `hebb-mcu/src/signal.rs`, one `step` per tick, no host in the loop; the board only
 //! reports each action on its UART — equals, bit for bit, the desktop network fed the same
-//! sensor values (that very file is compiled into this test).
+//! sensor values (that very file is compiled into this test) — for the paper's update and for
+//! shared rules with the Hebbian-attractor update.
 //!
 //! Needs `qemu-system-arm` and the `thumbv7em-none-eabihf` target (see `firmware_tools`).
 
 use std::path::{Path, PathBuf};
 
 use hebb_core::rulefile::{Encoding, RuleFile};
-use hebb_core::{Activation, AntNet, Config, HeapNetwork, Kernel, RuleKind, RuleTable, Shape, WeightInit};
+use hebb_core::{
+    Activation, AntNet, CoeffLayout, Config, HeapNetwork, HeapWindow, Kernel, Plasticity, RuleKind, Shape,
+    WeightInit,
+};
 use hebb_train::hil::{self, Reply};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -38,20 +42,25 @@ fn bits(a: &[f32]) -> Vec<u32> {
 /// `STEPS` actions against the desktop on every kernel the CPU has.
 fn control_loop(name: &str, bytes: &[u8]) {
     let path = hebb_tests::cached_rule_file(&repo_root().join("hebb-mcu/target/control"), name, bytes);
-    let file = RuleFile::parse(bytes).unwrap();
-    let mut coeffs = vec![0.0f32; file.header().n_coefficients as usize];
-    file.copy_coefficients(&mut coeffs).unwrap();
+    // The file's own table (its layout and encoding, zero-copy from 4-byte aligned storage, as in
+    // the firmware's flash) and its plasticity: a window when the rule has one.
+    let mut words = vec![0u32; bytes.len().div_ceil(4)];
+    let aligned: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
+    aligned[..bytes.len()].copy_from_slice(bytes);
+    let file = RuleFile::parse(&aligned[..bytes.len()]).unwrap();
+    let table = file.table().unwrap();
     let shape = file.header().sizes;
-    let table = RuleTable::new(file.header().rule_kind().unwrap(), shape, &coeffs).unwrap();
     let config = file.header().config().unwrap();
-    let mut nets: Vec<(Kernel, HeapNetwork)> = [Kernel::Portable, Kernel::Avx2]
+    let plasticity = file.extras().plasticity;
+    let mut nets: Vec<(Kernel, HeapNetwork, Option<HeapWindow>)> = [Kernel::Portable, Kernel::Avx2]
         .into_iter()
         .filter(|k| k.is_supported())
         .map(|k| {
             let mut net = HeapNetwork::with_shape(shape, Config { kernel: k, ..config }).unwrap();
             net.reset_weights(WeightInit::Uniform, &mut Xoshiro256PlusPlus::seed_from_u64(WEIGHT_SEED))
                 .unwrap();
-            (k, net)
+            let window = (!plasticity.is_plain()).then(|| HeapWindow::for_shape(plasticity, &shape).unwrap());
+            (k, net, window)
         })
         .collect();
 
@@ -68,8 +77,11 @@ fn control_loop(name: &str, bytes: &[u8]) {
             panic!("control step {t}: expected an action, got {reply:?}")
         };
         signal::observation(t, &mut obs);
-        for (kernel, net) in &mut nets {
-            let want = net.step(&table, &obs).unwrap();
+        for (kernel, net, window) in &mut nets {
+            let want = match window {
+                Some(window) => net.step_windowed(&table, &obs, window).unwrap(),
+                None => net.step(&table, &obs).unwrap(),
+            };
             assert_eq!(
                 bits(got),
                 bits(want),
@@ -81,7 +93,9 @@ fn control_loop(name: &str, bytes: &[u8]) {
     // Not a constant output: the loop really ran the network on changing sensors.
     assert!(moved > 0.0, "every action was zero");
     eprintln!(
-        "control loop ({name}, {shape}): {STEPS} steps at 1 kHz, every action bit-identical to desktop kernels {:?}",
+        "control loop ({name}, {shape}, {:?} layout, {plasticity:?}): {STEPS} steps at 1 kHz, every action \
+         bit-identical to desktop kernels {:?}",
+        table.layout(),
         nets.iter().map(|n| n.0).collect::<Vec<_>>()
     );
 }
@@ -112,6 +126,20 @@ fn control_loop_matches_desktop_bit_for_bit() {
         Encoding::F16,
     );
     control_loop("deep-abc-norm-f16", &deep);
+    // The options beyond the paper: shared rules (384, through a per-synapse index) with the
+    // Hebbian-attractor update (every 4th step, on activities averaged over 10 steps).
+    let beyond =
+        hebb_tests::Beyond { layout: CoeffLayout::Shared, n_rules: 384, plasticity: Plasticity::ATTRACTOR };
+    let shared = hebb_tests::untrained_rule_file_with(
+        AntNet::SHAPE,
+        0x5EED_0C03,
+        RuleKind::ABCDLr,
+        false,
+        Activation::Tanh,
+        Encoding::F32,
+        beyond,
+    );
+    control_loop("ant-shared-384-attractor", &shared);
 }
 
 /// The duty-cycle mapping the real boards' control loops use (`signal::duty`).
