@@ -82,7 +82,7 @@ fn base(env: &str) -> Option<(TrainConfig, Merge)> {
 /// The variants evaluated: those trained on, and for the quadruped the unseen damaged-left body.
 fn eval_variants(env: &str) -> Vec<String> {
     match env {
-        "ant" => ["standard", "damaged-right", "damaged-left"].map(String::from).to_vec(),
+        "ant-bullet" => ["standard", "damaged-right", "damaged-left"].map(String::from).to_vec(),
         _ => vec![],
     }
 }
