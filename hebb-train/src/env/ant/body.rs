@@ -65,6 +65,19 @@ pub const CONTACT_THRESHOLD: f32 = 0.02;
 /// Bullet's default collision margin (m), which its inertia estimate includes.
 pub const BULLET_MARGIN: f32 = 0.04;
 
+fn envf(name: &str, default: f32) -> f32 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+fn lim_on() -> bool {
+    envf("HEBB_LIM", 1.0) > 0.5
+}
+fn lim_depth() -> f32 {
+    envf("HEBB_LIM_DEPTH", 0.04)
+}
+fn lim_params() -> (f32, f32) {
+    (envf("HEBB_LIM_F", 193.0), envf("HEBB_LIM_Z", 10.0))
+}
+
 /// Which dynamics the ant has (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Physics {
@@ -198,6 +211,8 @@ pub struct AntBody {
     torque_scale: [f32; 8],
     substeps: usize,
     total_mass: f32,
+    /// Bullet's depth-dependent limit rule (pybullet physics only): (depth, f, zeta).
+    bullet_limits: Option<(f32, f32, f32)>,
 }
 
 impl AntBody {
@@ -357,6 +372,7 @@ impl AntBody {
             torque_scale,
             substeps,
             total_mass,
+            bullet_limits: (bullet && lim_on()).then(|| (lim_depth(), lim_params().0, lim_params().1)),
         }
     }
 
@@ -391,9 +407,69 @@ impl AntBody {
         self.dofs.map(|d| v[d])
     }
 
+    /// Bullet's limit rule for the coming pipeline step: a joint past its limit by at most
+    /// [`BULLET_LIMIT_DEPTH`] is pushed back ([`BULLET_LIMIT_SOFTNESS`]), one further out is only
+    /// blocked (velocity-only).
+    fn update_limit_modes(&mut self) {
+        let q = self.joint_angles();
+        let Some((depth, f, z)) = self.bullet_limits else { return };
+        let Some(mb) = self.world.multibody_joints.get_multibody_mut(self.mb) else { return };
+        for (j, &lid) in self.link_ids.iter().enumerate() {
+            let [lo, hi] = self.limits[j];
+            let pen = (lo - q[j]).max(q[j] - hi);
+            let soft = if pen > depth {
+                let c = envf("HEBB_DEEP_CFM", 0.0);
+                if c > 0.0 {
+                    let h = 0.0165 / 4.0;
+                    let a = 0.001f32;
+                    let zeta = (1.0 / (4.0 * a * h * c)).sqrt();
+                    let omega = 2.0 * zeta * a;
+                    SpringCoefficients::new(omega / (2.0 * std::f32::consts::PI), zeta)
+                } else {
+                    SpringCoefficients::new(0.0, 1.0)
+                }
+            } else {
+                SpringCoefficients::new(f, z)
+            };
+            if let Some(l) = mb.link_mut(lid) {
+                l.joint.data.softness = soft;
+            }
+        }
+        let kick = envf("HEBB_KICK", 0.0);
+        if kick > 0.0 {
+            let h = self.world.integration_parameters.dt / self.world.integration_parameters.num_solver_iterations as f32;
+            let n = mb.ndofs();
+            for j in 0..8 {
+                let [lo, hi] = self.limits[j];
+                let (pen, dir) = if q[j] < lo { (lo - q[j], 1.0) } else if q[j] > hi { (q[j] - hi, -1.0) } else { (0.0, 0.0) };
+                if pen <= 0.0 || pen > depth {
+                    continue;
+                }
+                let d = self.dofs[j];
+                let v_in = dir * mb.generalized_velocity()[d];
+                let target = kick * pen / h;
+                if v_in >= target {
+                    continue;
+                }
+                let mut e = rapier3d::prelude::DVector::zeros(n);
+                e[d] = 1.0;
+                let Some(col) = mb.inv_augmented_mass().solve(&e) else { continue };
+                if col[d] <= 0.0 {
+                    continue;
+                }
+                let lambda = (target - v_in) / col[d];
+                let mut v = mb.generalized_velocity_mut();
+                for i in 0..n {
+                    v[i] += dir * lambda * col[i];
+                }
+            }
+        }
+    }
+
     /// Advances one env step with hinge torques `tau` (N·m, joint order; must be finite).
     pub fn step(&mut self, tau: [f32; 8]) {
         for _ in 0..self.substeps {
+            self.update_limit_modes();
             for h in std::iter::once(self.torso).chain(self.links) {
                 self.world.bodies[h].reset_torques(false);
             }
@@ -566,5 +642,22 @@ mod tests {
         e.step([0.0; 8]);
         e.step([0.0; 8]);
         assert!(e.joint_angles()[1] > 0.4, "{:?}", e.joint_angles());
+    }
+}
+#[cfg(test)]
+mod probe_tests {
+    use rapier3d::prelude::SpringCoefficients;
+    #[test]
+    fn print_soft() {
+        let h = 0.0165f32 / 4.0;
+        for c in [0.01f32, 0.1, 1.0] {
+            let a = 0.001f32;
+            let zeta = (1.0 / (4.0 * a * h * c)).sqrt();
+            let omega = 2.0 * zeta * a;
+            let s = SpringCoefficients::new(omega / (2.0 * std::f32::consts::PI), zeta);
+            println!("c {c}: erp {} erp_inv_dt {} cfm {}", s.erp(h), s.erp_inv_dt(h), s.cfm_coeff(h));
+        }
+        let s = SpringCoefficients::new(193.0f32, 10.0);
+        println!("shallow: erp {} cfm {}", s.erp(h), s.cfm_coeff(h));
     }
 }
