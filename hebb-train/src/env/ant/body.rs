@@ -598,8 +598,16 @@ mod tests {
         // pybullet 3.2.7, gravity off, the standing pose, 100 N·m on one joint for one env step
         // (tools: getJointState and getBaseVelocity after one stepSimulation).
         let cases = [
-            (1, [0.0, 0.7231, 0.1023, -0.0078, 0.0, 0.1948, -0.1023, 0.0078], [0.0147, 0.0147, 0.0087, 0.1002, -0.1002, 0.0]),
-            (0, [1.2109, -0.0025, 0.6837, 0.1032, 0.6126, 0.0008, 0.6837, 0.1016], [0.0172, -0.0170, -0.0001, -0.0394, -0.0396, -0.4419]),
+            (
+                1,
+                [0.0, 0.7231, 0.1023, -0.0078, 0.0, 0.1948, -0.1023, 0.0078],
+                [0.0147, 0.0147, 0.0087, 0.1002, -0.1002, 0.0],
+            ),
+            (
+                0,
+                [1.2109, -0.0025, 0.6837, 0.1032, 0.6126, 0.0008, 0.6837, 0.1016],
+                [0.0172, -0.0170, -0.0001, -0.0394, -0.0396, -0.4419],
+            ),
         ];
         for (joint, qd_pb, root_pb) in cases {
             let mut b = floating(STANDING);
@@ -609,10 +617,20 @@ mod tests {
             let qd = b.joint_velocities();
             let v = b.multibody().generalized_velocity();
             for j in 0..8 {
-                assert!(close(qd[j], qd_pb[j]), "torque on {joint}: joint {j} {} vs pybullet {}", qd[j], qd_pb[j]);
+                assert!(
+                    close(qd[j], qd_pb[j]),
+                    "torque on {joint}: joint {j} {} vs pybullet {}",
+                    qd[j],
+                    qd_pb[j]
+                );
             }
             for i in 0..6 {
-                assert!(close(v[i], root_pb[i]), "torque on {joint}: torso dof {i} {} vs pybullet {}", v[i], root_pb[i]);
+                assert!(
+                    close(v[i], root_pb[i]),
+                    "torque on {joint}: torso dof {i} {} vs pybullet {}",
+                    v[i],
+                    root_pb[i]
+                );
             }
         }
         // The ankle angle advances at its reported rate: pybullet 0.0117 rad per step over the
