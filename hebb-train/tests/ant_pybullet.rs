@@ -38,21 +38,24 @@ fn ant_bullet_moves_like_pybullet_under_the_same_actions() {
     let alive: Vec<_> = rows.iter().filter(|r| r.stat == "alive").collect();
     let alive_ok = alive.iter().filter(|r| r.within()).count();
     assert!(
-        alive_ok * 100 >= alive.len() * 85,
+        alive_ok * 100 >= alive.len() * 90,
         "episode lengths within spread in only {alive_ok}/{} groups",
         alive.len()
     );
-    // All statistics together (measured 76 % when this test was written).
-    assert!(frac >= 0.70, "only {:.1} % of statistics within pybullet's spread", 100.0 * frac);
-    // Survival pooled per family.
+    // All statistics together (measured 78.4 %, 950 of 1211, when this test was last tightened).
+    assert!(frac >= 0.77, "only {:.1} % of statistics within pybullet's spread", 100.0 * frac);
+    // Survival pooled per family (measured differences: random 0.146, sine 0.055, others ≤ 0.014).
     for (family, pb, hb) in pooled(&replayed, "survives") {
-        let tol = if family == "random" { 0.2 } else { 0.1 };
+        let tol = if family == "random" { 0.17 } else { 0.07 };
         assert!((pb - hb).abs() <= tol, "{family}: survival {pb:.3} in pybullet, {hb:.3} in hebb");
     }
-    // Torso height at step 100, pooled per family (pybullet's sine gaits: 0.43 m).
+    // Torso height at step 100, pooled per family (pybullet's sine gaits: 0.428 m, hebb's 0.393 m;
+    // the other families agree to 0.017 m). The sine gaits' gap grew from 0.024 to 0.035 m with
+    // the raw-axis ankle kinematics (docs/quadruped-fidelity.md), hence their wider tolerance.
     for (family, pb, hb) in pooled(&replayed, "z@100") {
+        let tol = if family == "sine" { 0.04 } else { 0.025 };
         assert!(
-            (pb - hb).abs() <= 0.03,
+            (pb - hb).abs() <= tol,
             "{family}: torso at step 100 {pb:.3} m in pybullet, {hb:.3} m in hebb"
         );
     }

@@ -2,9 +2,10 @@
 //!
 //! Two variants:
 //! * `ant-bullet` ([`Variant::Bullet`], the default) reproduces what the paper trained on: every
-//!   joint starts at U(−0.1, 0.1) rad, which puts the ankles outside their ranges, and a limit only
-//!   keeps an out-of-range joint from moving further out, link inertias and ankle dynamics are
-//!   Bullet's ([`body::Physics::Pybullet`]). With zero
+//!   joint starts at U(−0.1, 0.1) rad, which puts the ankles outside their ranges, and a limit
+//!   pushes a joint back only within 0.04 rad of it (further out it only keeps the joint from
+//!   moving further out), link inertias and ankle dynamics are Bullet's
+//!   ([`body::Physics::Pybullet`]). With zero
 //!   torque the ant falls flat within about 20 steps and the episode ends.
 //! * `ant` ([`Variant::Mjcf`]) starts in the MJCF's standing pose (ankles ±1 rad, plus the same
 //!   noise) with ordinary limits.
