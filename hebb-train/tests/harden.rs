@@ -490,6 +490,11 @@ fn second_signal_exits_at_once() {
             "1000",
             "--pop",
             "64",
+            // 40 episodes per candidate: even when every episode ends at its 20th step, a
+            // candidate takes far longer than the 10 ms between the two signals, so the
+            // orderly stop cannot finish in between.
+            "--episodes",
+            "40",
             "--threads",
             "1",
             "--out",
@@ -509,8 +514,7 @@ fn second_signal_exits_at_once() {
     std::thread::sleep(Duration::from_millis(300));
     let pid = child.id();
     kill(pid, "INT");
-    // Well inside one quadruped candidate (≈ 0.1 s or more), so before the first signal's
-    // orderly stop can finish.
+    // Well inside one candidate, so before the first signal's orderly stop can finish.
     std::thread::sleep(Duration::from_millis(10));
     kill(pid, "INT");
     let (code, err) = wait(child, Duration::from_secs(10));
