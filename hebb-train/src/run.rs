@@ -47,8 +47,8 @@ pub struct Checkpoint {
     pub shared: Option<SharedRules>,
 }
 
-/// A version 1 checkpoint (no shared rules).
-#[derive(Serialize, Deserialize)]
+/// A version 1 checkpoint (no shared rules), as it is read.
+#[derive(Deserialize)]
 struct CheckpointV1 {
     state: EsState,
     env_steps: u64,
@@ -65,14 +65,9 @@ impl Checkpoint {
     pub fn encode(&self) -> Result<Vec<u8>> {
         let enc = |e: postcard::Error| Error::Encode { what: "checkpoint", msg: e.to_string() };
         let (version, body) = match self.shared {
-            None => {
-                let v1 = CheckpointV1 {
-                    state: self.state.clone(),
-                    env_steps: self.env_steps,
-                    wall_s: self.wall_s,
-                };
-                (1u32, postcard::to_stdvec(&v1).map_err(enc)?)
-            }
+            // Version 1's body: `CheckpointV1`'s fields in order (postcard writes a struct as
+            // its fields), borrowed rather than copied.
+            None => (1u32, postcard::to_stdvec(&(&self.state, self.env_steps, self.wall_s)).map_err(enc)?),
             Some(_) => (CKPT_VERSION, postcard::to_stdvec(self).map_err(enc)?),
         };
         let mut bytes = Vec::with_capacity(body.len() + 16);

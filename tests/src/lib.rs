@@ -18,21 +18,7 @@ pub fn untrained_rule_file(
     output: Activation,
     encoding: Encoding,
 ) -> Vec<u8> {
-    let header = Header {
-        rule: rule.code(),
-        sizes: shape,
-        normalize,
-        output: output as u8,
-        encoding,
-        n_coefficients: shape.n_coefficients(rule) as u32,
-        ..Header::untrained_ant(seed)
-    };
-    let mut coeffs = vec![0.0f32; header.n_coefficients as usize];
-    hebb_core::init::fill_normal(&mut Xoshiro256PlusPlus::seed_from_u64(seed), 0.1, &mut coeffs);
-    let mut out = vec![0u8; rulefile::encoded_len(&header).expect("a valid test header")];
-    let len = rulefile::encode(&header, &coeffs, &[], &[], &mut out).expect("a valid test rule");
-    out.truncate(len);
-    out
+    untrained_rule_file_with(shape, seed, rule, normalize, output, encoding, Beyond::default())
 }
 
 /// The options beyond the paper of a rule file from [`untrained_rule_file_with`].

@@ -289,8 +289,7 @@ fn firmware_build_refuses_a_rule_that_does_not_fit() {
         let _elf = lock_firmware_elf();
         hil::build_firmware(&path).expect_err("a 300-128-64-3 network cannot fit 128 KiB of RAM").to_string()
     };
-    let line =
-        e.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("no fit message in: {e}"));
+    let line = fit_message(&e);
     assert!(
         line.contains("300-128-64-3") && line.contains("KiB RAM") && line.contains("128 KiB RAM"),
         "{line}"
@@ -329,12 +328,19 @@ fn firmware_build_counts_the_window_in_ram() {
         build_firmware(&plain);
         hil::build_firmware(&windowed).expect_err("the window does not fit 128 KiB of RAM").to_string()
     };
-    let line =
-        e.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("no fit message in: {e}"));
+    let line = fit_message(&e);
     assert!(
         line.contains("28-256-64-8") && line.contains("141 KiB RAM") && line.contains("128 KiB RAM"),
         "{line}"
     );
+}
+
+/// The line of a refused firmware build that says the network does not fit.
+fn fit_message(build_error: &str) -> &str {
+    build_error
+        .lines()
+        .find(|l| l.contains("does not fit"))
+        .unwrap_or_else(|| panic!("no fit message in: {build_error}"))
 }
 
 /// Builds the firmware with `bytes` as its rule, drives it for `STEPS` steps (with bad requests
@@ -345,10 +351,8 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
     // The file's own table, as the firmware reads it (zero-copy: the bytes copied to 4-byte
     // aligned storage, as the firmware's flash copy is aligned): its layout (per synapse, per
     // neuron, shared with the index), its encoding (f32 or f16) and its plasticity.
-    let mut words = vec![0u32; bytes.len().div_ceil(4)];
-    let aligned: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
-    aligned[..bytes.len()].copy_from_slice(bytes);
-    let file = RuleFile::parse(&aligned[..bytes.len()]).unwrap();
+    let aligned = hebb_train::export::AlignedBytes::new(bytes);
+    let file = RuleFile::parse(aligned.bytes()).unwrap();
     let table = file.table().unwrap();
     let shape = file.header().sizes;
     let plasticity = file.extras().plasticity;

@@ -44,10 +44,8 @@ fn control_loop(name: &str, bytes: &[u8]) {
     let path = hebb_tests::cached_rule_file(&repo_root().join("hebb-mcu/target/control"), name, bytes);
     // The file's own table (its layout and encoding, zero-copy from 4-byte aligned storage, as in
     // the firmware's flash) and its plasticity: a window when the rule has one.
-    let mut words = vec![0u32; bytes.len().div_ceil(4)];
-    let aligned: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
-    aligned[..bytes.len()].copy_from_slice(bytes);
-    let file = RuleFile::parse(&aligned[..bytes.len()]).unwrap();
+    let aligned = hebb_train::export::AlignedBytes::new(bytes);
+    let file = RuleFile::parse(aligned.bytes()).unwrap();
     let table = file.table().unwrap();
     let shape = file.header().sizes;
     let config = file.header().config().unwrap();
