@@ -2,7 +2,8 @@
 # Firmware CI: builds every board program of hebb-mcu for thumbv7em-none-eabihf (release; the
 # emulated board's with its link-time no-panic check), prints their flash/RAM use, checks that a
 # rule too big for a board fails the build with one line, and runs under QEMU the
-# desktop<->firmware bit-parity test, the control-loop test and the serial (pty) HIL test.
+# desktop<->firmware bit-parity test and the control-loop test (the serial HIL test over a pty,
+# hebb-train/tests/hil.rs, runs with `cargo test --workspace`).
 # Needs: qemu-system-arm (apt-get install -y qemu-system-arm) and the target
 # (rustup target add thumbv7em-none-eabihf).
 set -euo pipefail
@@ -18,9 +19,11 @@ mcu() { (cd hebb-mcu && env -u CARGO_TARGET_DIR -u RUSTFLAGS cargo "$@"); }
 
 echo "== hebb-mcu: release builds of every board (default rule hebb-mcu/rules/ant.hebb)"
 mcu build --release --locked                                                   # QEMU netduinoplus2
-mcu build --release --locked --no-default-features --features board-stm32f4    # STM32F4DISCOVERY
-mcu build --release --locked --no-default-features --features board-nrf52840   # nRF52840-DK
-mcu build --release --locked --no-default-features --features board-stm32f4,defmt
+# The real boards through the aliases hebb-mcu/README.md tells users to run (.cargo/config.toml).
+mcu build-stm32f4 --locked                                                     # STM32F4DISCOVERY
+mcu build-nrf52840 --locked                                                    # nRF52840-DK
+mcu build-stm32f4 --locked --features defmt
+mcu build-nrf52840 --locked --features defmt
 
 size_tool=""
 for t in llvm-size rust-size arm-none-eabi-size; do

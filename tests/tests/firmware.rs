@@ -177,7 +177,17 @@ fn firmware_matches_desktop_bit_for_bit() {
     }
     // One after the other: both builds write the same firmware ELF.
     // ABCD_lr without normalisation: the quadruped's configuration, the kernel's assembly update.
-    parity("abcd-lr", &rule_file(RULE_SEED, RuleKind::ABCDLr, false, Activation::Tanh, Encoding::F32), true);
+    let per_synapse = parity(
+        "abcd-lr",
+        &rule_file(RULE_SEED, RuleKind::ABCDLr, false, Activation::Tanh, Encoding::F32),
+        true,
+    );
+    // The firmware picks the M4's assembly kernel by default (10.97 instructions per synapse;
+    // the portable kernel takes ≈ 25): a slide back to the portable one fails here.
+    assert!(
+        per_synapse <= 12.0,
+        "the quadruped's ABCD_lr step takes {per_synapse:.2} instructions per synapse on the M4, over the budget of 12"
+    );
     // The same with half-precision coefficients, converted in the firmware's assembly loop; the
     // desktop runs the widened f32 table.
     parity(
@@ -345,7 +355,8 @@ fn fit_message(build_error: &str) -> &str {
 
 /// Builds the firmware with `bytes` as its rule, drives it for `STEPS` steps (with bad requests
 /// in between if `bad_requests`) and checks every action against the desktop kernels.
-fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
+/// Returns the instructions per synapse of the last step.
+fn parity(name: &str, bytes: &[u8], bad_requests: bool) -> f64 {
     // Rule file: written only when its content changes, so the firmware build stays cached.
     let rule_path = hebb_tests::cached_rule_file(&repo_root().join("hebb-mcu/target/parity"), name, bytes);
     // The file's own table, as the firmware reads it (zero-copy: the bytes copied to 4-byte
@@ -508,6 +519,7 @@ fn parity(name: &str, bytes: &[u8], bad_requests: bool) {
         max / n,
         mean / n,
     );
+    last / n
 }
 
 /// The `Timing` reply after a step, checked for a running clock and a painted stack.
@@ -567,7 +579,7 @@ fn board_memory_maps_bound_the_network() {
     if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
         std::fs::write(&path, &bytes).unwrap();
     }
-    let build = |feature: &str, bin: &str| {
+    let build = |feature: &str, bin: &str, rule: &std::path::Path| {
         let mut cmd = std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.current_dir(repo_root().join("hebb-mcu"))
             .args([
@@ -580,13 +592,13 @@ fn board_memory_maps_bound_the_network() {
                 "--bin",
                 bin,
             ])
-            .env("HEBB_RULE", &path);
+            .env("HEBB_RULE", rule);
         for var in ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"] {
             cmd.env_remove(var);
         }
         cmd.output().unwrap()
     };
-    let out = build("board-stm32f4", "stm32f4discovery");
+    let out = build("board-stm32f4", "stm32f4discovery", &path);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "the 28-256-128-8 network cannot fit 128 KiB of RAM");
     let line = stderr.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("{stderr}"));
@@ -597,7 +609,39 @@ fn board_memory_maps_bound_the_network() {
             && line.contains("128 KiB RAM (memory/stm32f407vg.x)"),
         "{line}"
     );
-    let out = build("board-nrf52840", "nrf52840dk");
+    let out = build("board-nrf52840", "nrf52840dk", &path);
     assert!(out.status.success(), "nRF52840 build failed:\n{}", String::from_utf8_lossy(&out.stderr));
     eprintln!("28-256-128-8 f16: refused for the STM32F4DISCOVERY ({line}), built for the nRF52840-DK");
+
+    // Flash. The same network in f32 (819 KB of rule file) fits the nRF52840's 1 MiB with the
+    // 160 KiB build.rs reserves for the code, and links: the estimate is not too small. With six
+    // coefficients per synapse (983 KB) it does not fit, and the build says so in one line
+    // instead of failing in the linker.
+    let f32_rule = |kind| {
+        hebb_tests::untrained_rule_file(shape, RULE_SEED, kind, false, Activation::Tanh, Encoding::F32)
+    };
+    let fits = hebb_tests::cached_rule_file(&dir, "wide-28-256-128-8-f32", &f32_rule(RuleKind::ABCDLr));
+    let out = build("board-nrf52840", "nrf52840dk", &fits);
+    assert!(
+        out.status.success(),
+        "nRF52840 build of the f32 rule failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let too_big = hebb_tests::cached_rule_file(
+        &dir,
+        "wide-28-256-128-8-d-in-out-f32",
+        &f32_rule(RuleKind::ABCDLrDInAndOut),
+    );
+    let out = build("board-nrf52840", "nrf52840dk", &too_big);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a 983 KB rule file plus the code cannot fit 1 MiB of flash");
+    let line = stderr.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        line.contains("28-256-128-8")
+            && line.contains("nRF52840")
+            && line.contains("1121 KiB flash")
+            && line.contains("1024 KiB flash"),
+        "{line}"
+    );
+    eprintln!("28-256-128-8 f32: ABCD_lr built for the nRF52840-DK, ABCD_lr_D_in_and_out refused ({line})");
 }
