@@ -38,6 +38,9 @@ def test_hebb_id_run_is_the_cli_run(tmp_path, hebb_cli):
     assert f"{mean:.2f}" in text, text
     hebb_cli("export", tmp_path / "py1", "--out", tmp_path / "x.hebb")
     assert (tmp_path / "x.hebb").read_bytes() == (cli / "rule.hebb").read_bytes()
+    # And render: a GIF of one evaluation episode of the Python run.
+    hebb_cli("render", tmp_path / "py1", "--out", tmp_path / "ep.gif", "--steps", 60, "--scale", 1)
+    assert (tmp_path / "ep.gif").read_bytes()[:6] in (b"GIF87a", b"GIF89a")
 
 
 def test_stop_and_resume_give_the_uninterrupted_run(tmp_path):
@@ -122,3 +125,19 @@ def test_ctrl_c_writes_the_checkpoint_and_resume_finishes_the_same_run(tmp_path)
     hebb.train(make, out=tmp_path / "cut", resume=True, **kw)
     assert (tmp_path / "cut/rule.hebb").read_bytes() == (tmp_path / "full/rule.hebb").read_bytes()
     assert rows(tmp_path / "cut") == rows(tmp_path / "full")
+
+
+def test_quickstart_example_runs(tmp_path):
+    """hebb-py/examples/quickstart.py, as the READMEs tell users to run it: it trains Gymnasium's
+    CartPole, evaluates, runs the rule by hand and steps 64 cars, and prints what it measured."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "quickstart.py"
+    r = subprocess.run([sys.executable, str(script), str(tmp_path / "run")], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=600)
+    assert r.returncode == 0, f"quickstart.py failed:\n{r.stdout}\n{r.stderr}"
+    for line in ("trained in", "evaluation:", "hand-run episode", "steps/s"):
+        assert line in r.stdout, f"{line!r} missing from:\n{r.stdout}"
+    assert (tmp_path / "run" / "rule.hebb").stat().st_size > 0
