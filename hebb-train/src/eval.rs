@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use crate::episode::Worker;
 use crate::error::{Error, Result};
 use crate::es::derive_seed;
+use crate::rule_io::{AlignedBytes, read_rule_file};
 use crate::run::RunDir;
 use crate::setup::{RuleOptions, RuleScope, Setup, SharedRules, TrainConfig};
 
@@ -70,7 +71,7 @@ pub fn load_agent(path: &std::path::Path, env: Option<&str>) -> Result<Agent> {
             path.display()
         )));
     }
-    let bytes = crate::export::read_rule_file(path)?;
+    let bytes = read_rule_file(path)?;
     agent_from_rule(bytes.bytes(), env).map_err(|e| match e {
         e @ (Error::Core(_) | Error::ShapeMismatch { .. }) => {
             Error::Corrupt { path: path.to_path_buf(), msg: e.to_string() }
@@ -89,7 +90,7 @@ pub fn agent_from_rule(bytes: &[u8], env: Option<&str>) -> Result<Agent> {
     let bytes = if (bytes.as_ptr() as usize).is_multiple_of(4) {
         bytes
     } else {
-        aligned = crate::export::AlignedBytes::new(bytes);
+        aligned = AlignedBytes::new(bytes);
         aligned.bytes()
     };
     let f = hebb_core::rulefile::RuleFile::parse(bytes)?;

@@ -17,6 +17,7 @@ pub mod hil_transport;
 pub mod merge;
 pub mod plot;
 pub mod policy;
+pub mod rule_io;
 pub mod run;
 pub mod setup;
 pub mod signal;
