@@ -7,7 +7,8 @@
 use hebb_core::cnn::Cnn;
 use hebb_core::{HeapWindow, WeightInit};
 use hebb_train::env::Action;
-use hebb_train::es::{EsState, derive_seed};
+use hebb_train::episode::weight_seed;
+use hebb_train::es::EsState;
 use hebb_train::policy::PlasticNet;
 use hebb_train::setup::{Setup, TrainConfig};
 use hebb_train::{Error, Result};
@@ -94,7 +95,7 @@ impl Agent {
         } else if setup.init == WeightInit::Coevolve {
             self.net.set_weights(parts.init)?;
         } else {
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, &[0x1417]));
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(weight_seed(seed));
             self.net.reset_weights(setup.init, &mut rng)?;
         }
         if let Some(w) = self.window.as_mut() {

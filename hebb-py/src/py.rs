@@ -87,9 +87,10 @@ fn shape_of(sizes: &[usize]) -> PyResult<Shape> {
 // ---------------------------------------------------------------------------------------------
 // Environments
 
-/// The observation shape of a built-in environment (the car's pixels are 3×84×84).
+/// The observation shape of an environment: 3×84×84 pixels for one whose task feeds the car's
+/// CNN ([`hebb_train::env::FrontEnd::CarCnn`]), a flat vector otherwise.
 fn obs_shape(env: &dyn Env) -> Vec<usize> {
-    if env.name() == hebb_train::setup::CAR_ENV && env.obs_dim() == hebb_core::cnn::IN_LEN {
+    if env.task().front_end == hebb_train::env::FrontEnd::CarCnn && env.obs_dim() == hebb_core::cnn::IN_LEN {
         vec![hebb_core::cnn::IN_C, hebb_core::cnn::IN_SIDE, hebb_core::cnn::IN_SIDE]
     } else {
         vec![env.obs_dim()]
