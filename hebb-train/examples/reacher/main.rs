@@ -35,6 +35,9 @@ pub fn config() -> TrainConfig {
     }
 }
 
+/// Episodes of the before/after evaluation.
+const EPISODES: usize = 50;
+
 fn main() -> hebb_train::Result<()> {
     let dir = std::env::args().nth(1).map_or_else(|| PathBuf::from("runs/reacher-example"), PathBuf::from);
     let setup = Setup::with_env(config(), reacher())?;
@@ -49,11 +52,11 @@ fn main() -> hebb_train::Result<()> {
     let opts = RunOptions { progress: true, ..RunOptions::default() };
     let summary = train_with(&dir, setup.clone(), opts)?;
     let (before, after) = (
-        &evaluate(&setup, &start, 50, 12345, 0)?[0],
-        &evaluate(&setup, &summary.state.params, 50, 12345, 0)?[0],
+        &evaluate(&setup, &start, EPISODES, 12345, 0)?[0],
+        &evaluate(&setup, &summary.state.params, EPISODES, 12345, 0)?[0],
     );
     println!(
-        "mean return over 40 episodes: random rule {:.1} ± {:.1}, trained {:.1} ± {:.1}",
+        "mean return over {EPISODES} episodes: random rule {:.1} ± {:.1}, trained {:.1} ± {:.1}",
         before.mean(),
         before.std(),
         after.mean(),
