@@ -565,20 +565,13 @@ fn board_memory_maps_bound_the_network() {
         return;
     }
     let shape = Shape::new(&[28, 256, 128, 8]).unwrap();
-    let bytes = hebb_tests::untrained_rule_file(
-        shape,
-        RULE_SEED,
-        RuleKind::ABCDLr,
-        false,
-        Activation::Tanh,
-        Encoding::F16,
-    );
+    // The rule files, each written only when its content changes (the builds stay cached).
     let dir = repo_root().join("hebb-mcu/target/parity");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("wide-28-256-128-8.hebb");
-    if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
-        std::fs::write(&path, &bytes).unwrap();
-    }
+    let rule = |name: &str, kind, encoding| {
+        let bytes =
+            hebb_tests::untrained_rule_file(shape, RULE_SEED, kind, false, Activation::Tanh, encoding);
+        hebb_tests::cached_rule_file(&dir, name, &bytes)
+    };
     let build = |feature: &str, bin: &str, rule: &std::path::Path| {
         let mut cmd = std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.current_dir(repo_root().join("hebb-mcu"))
@@ -598,10 +591,21 @@ fn board_memory_maps_bound_the_network() {
         }
         cmd.output().unwrap()
     };
-    let out = build("board-stm32f4", "stm32f4discovery", &path);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "the 28-256-128-8 network cannot fit 128 KiB of RAM");
-    let line = stderr.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("{stderr}"));
+    // A build that must succeed, and one that must be refused: its one-line fit message.
+    let built = |out: std::process::Output, what: &str| {
+        assert!(out.status.success(), "{what} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let refused = |out: std::process::Output, why: &str| {
+        assert!(!out.status.success(), "{why}");
+        fit_message(&String::from_utf8_lossy(&out.stderr)).to_owned()
+    };
+
+    // RAM: the f16 network needs 178 KiB.
+    let path = rule("wide-28-256-128-8", RuleKind::ABCDLr, Encoding::F16);
+    let line = refused(
+        build("board-stm32f4", "stm32f4discovery", &path),
+        "the 28-256-128-8 network cannot fit 128 KiB of RAM",
+    );
     assert!(
         line.contains("28-256-128-8")
             && line.contains("STM32F407VG")
@@ -609,33 +613,20 @@ fn board_memory_maps_bound_the_network() {
             && line.contains("128 KiB RAM (memory/stm32f407vg.x)"),
         "{line}"
     );
-    let out = build("board-nrf52840", "nrf52840dk", &path);
-    assert!(out.status.success(), "nRF52840 build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    built(build("board-nrf52840", "nrf52840dk", &path), "nRF52840 build");
     eprintln!("28-256-128-8 f16: refused for the STM32F4DISCOVERY ({line}), built for the nRF52840-DK");
 
     // Flash. The same network in f32 (819 KB of rule file) fits the nRF52840's 1 MiB with the
     // 160 KiB build.rs reserves for the code, and links: the estimate is not too small. With six
     // coefficients per synapse (983 KB) it does not fit, and the build says so in one line
     // instead of failing in the linker.
-    let f32_rule = |kind| {
-        hebb_tests::untrained_rule_file(shape, RULE_SEED, kind, false, Activation::Tanh, Encoding::F32)
-    };
-    let fits = hebb_tests::cached_rule_file(&dir, "wide-28-256-128-8-f32", &f32_rule(RuleKind::ABCDLr));
-    let out = build("board-nrf52840", "nrf52840dk", &fits);
-    assert!(
-        out.status.success(),
-        "nRF52840 build of the f32 rule failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let fits = rule("wide-28-256-128-8-f32", RuleKind::ABCDLr, Encoding::F32);
+    built(build("board-nrf52840", "nrf52840dk", &fits), "nRF52840 build of the f32 rule");
+    let too_big = rule("wide-28-256-128-8-d-in-out-f32", RuleKind::ABCDLrDInAndOut, Encoding::F32);
+    let line = refused(
+        build("board-nrf52840", "nrf52840dk", &too_big),
+        "a 983 KB rule file plus the code cannot fit 1 MiB of flash",
     );
-    let too_big = hebb_tests::cached_rule_file(
-        &dir,
-        "wide-28-256-128-8-d-in-out-f32",
-        &f32_rule(RuleKind::ABCDLrDInAndOut),
-    );
-    let out = build("board-nrf52840", "nrf52840dk", &too_big);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "a 983 KB rule file plus the code cannot fit 1 MiB of flash");
-    let line = stderr.lines().find(|l| l.contains("does not fit")).unwrap_or_else(|| panic!("{stderr}"));
     assert!(
         line.contains("28-256-128-8")
             && line.contains("nRF52840")
