@@ -1,4 +1,5 @@
-//! Hardware in the loop: the desktop quadruped simulation with its controller inside the
+//! Hardware in the loop: a desktop simulation (the quadruped by default; any environment whose
+//! rule file the firmware runs — CartPole, a deeper network, …) with its controller inside the
 //! `hebb-mcu` firmware, booted in QEMU (`netduinoplus2`) and connected through the emulated
 //! UART (QEMU's serial on the child's stdin/stdout) — or flashed on a real board behind a serial
 //! port (`hebb hil --serial`, [`crate::hil_transport`]) — speaking the wire protocol of
@@ -10,11 +11,6 @@ use std::process::Command;
 
 use hebb_core::rulefile::RuleFile;
 use hebb_core::wire::{ErrorCode, Floats, Request, Timing};
-
-/// Observation length of the quadruped `hebb hil` drives.
-pub const OBS_LEN: usize = 28;
-/// Action length of the quadruped.
-pub const ACTION_LEN: usize = 8;
 
 /// A reply from the firmware, owned (the wire's [`hebb_core::wire::Reply`] borrows its
 /// decoding buffer).
@@ -61,6 +57,7 @@ impl From<hebb_core::wire::Reply<'_>> for Reply {
 use crate::env::{Action, Env};
 use crate::episode::{Controller, Policy, drive};
 use crate::error::{Error, Result};
+use crate::policy::ActionMapping;
 
 pub use crate::hil_transport::{Mcu, REPLY_TIMEOUT};
 
@@ -112,41 +109,66 @@ pub struct HilEpisode {
     pub ret: f64,
     /// Steps taken.
     pub steps: u32,
-    /// Torso x position after each step.
+    /// The body's x position after each step (NaN for an environment without a body position).
     pub x: Vec<f32>,
-    /// The actions the firmware sent, step by step.
-    pub actions: Vec<[f32; ACTION_LEN]>,
+    /// The network's outputs, step by step (the firmware's replies; on the desktop, the
+    /// outputs before they are mapped to an action).
+    pub outputs: Vec<Vec<f32>>,
 }
 
 /// Runs one episode of `env` with the firmware as controller: `Reset{weight_seed}`, then per
-/// step the observation goes out over the UART and the action comes back.
+/// step the observation goes out over the UART and the network's outputs come back, mapped to
+/// an action as training maps them. `rule` is the rule file the firmware was built with (its
+/// header gives the network's shape and the action mapping).
 pub fn run_episode(
     mcu: &mut Mcu,
+    rule: &[u8],
     env: &mut dyn Env,
     env_seed: u64,
     weight_seed: u64,
     max_steps: u32,
 ) -> Result<HilEpisode> {
-    if env.obs_dim() != OBS_LEN || env.action_space().n_outputs() != ACTION_LEN {
-        return Err(Error::Firmware(format!(
-            "the firmware controls a {OBS_LEN}→{ACTION_LEN} network; `{}` has {} observations and {} actions",
-            env.name(),
-            env.obs_dim(),
-            env.action_space().n_outputs()
-        )));
-    }
+    let (_, setup) = firmware_agent(rule, env)?;
     match mcu.request(&Request::Reset { seed: weight_seed })? {
         Reply::ResetDone { seed } if seed == weight_seed => {}
         other => return Err(Error::Firmware(format!("reset: unexpected reply {other:?}"))),
     }
-    let mut fw = Firmware { mcu, action: [0.0; ACTION_LEN], t: 0 };
-    record(env, &mut fw, env_seed, max_steps, |c| c.action)
+    let n_out = setup.sizes.output();
+    let mut fw = Firmware { mcu, mapping: &setup.mapping, n_out, outputs: Vec::new(), buf: Vec::new(), t: 0 };
+    record(env, &mut fw, env_seed, max_steps, |c| c.outputs.clone())
+}
+
+/// The setup of `rule` for `env`, refused with one line where the firmware cannot control
+/// `env` with it: a CNN front end (the firmware runs the plastic network only) or a network
+/// whose input or output size is not the environment's.
+fn firmware_agent(rule: &[u8], env: &dyn Env) -> Result<(crate::eval::Agent, crate::Setup)> {
+    let agent = crate::eval::agent_from_rule(rule, Some(env.name()))?;
+    let setup = agent.setup()?;
+    if setup.n_cnn > 0 {
+        return Err(Error::Firmware(format!(
+            "`{}` needs a CNN front end, which the firmware does not run (it runs the plastic network only)",
+            env.name()
+        )));
+    }
+    let (n_in, n_out) = (env.obs_dim(), env.action_space().n_outputs());
+    if setup.sizes.input() != n_in || setup.sizes.output() != n_out {
+        return Err(Error::Firmware(format!(
+            "the rule's network is {}; `{}` needs {n_in} inputs and {n_out} outputs",
+            setup.sizes,
+            env.name()
+        )));
+    }
+    Ok((agent, setup))
 }
 
 /// The firmware as an episode controller.
 struct Firmware<'m> {
     mcu: &'m mut Mcu,
-    action: [f32; ACTION_LEN],
+    mapping: &'m ActionMapping,
+    n_out: usize,
+    /// The last outputs the firmware sent.
+    outputs: Vec<f32>,
+    buf: Vec<f32>,
     t: u32,
 }
 
@@ -154,41 +176,47 @@ impl Controller for Firmware<'_> {
     fn act(&mut self, obs: &[f32]) -> Result<Option<Action<'_>>> {
         let t = self.t;
         self.t += 1;
-        self.action = match self.mcu.request(&Request::Step { obs: Floats::new(obs) })? {
-            Reply::Action(a) => <[f32; ACTION_LEN]>::try_from(a.as_slice()).map_err(|_| {
-                Error::Firmware(format!("step {t}: the firmware sent {} actions, not {ACTION_LEN}", a.len()))
-            })?,
+        self.outputs = match self.mcu.request(&Request::Step { obs: Floats::new(obs) })? {
+            Reply::Action(a) if a.len() == self.n_out => a,
+            Reply::Action(a) => {
+                return Err(Error::Firmware(format!(
+                    "step {t}: the firmware sent {} outputs, not {}",
+                    a.len(),
+                    self.n_out
+                )));
+            }
             other => return Err(Error::Firmware(format!("step {t}: firmware replied {other:?}"))),
         };
-        Ok(Some(Action::Continuous(&self.action)))
+        Ok(Some(self.mapping.map(&self.outputs, &mut self.buf)))
     }
 }
 
-/// One episode through the shared driver ([`crate::episode::drive`]), recording the torso's x
-/// and the action (`last_action` of the controller) after each step.
+/// One episode through the shared driver ([`crate::episode::drive`]), recording the body's x
+/// and the network's outputs (`last_outputs` of the controller) after each step.
 fn record<C: Controller>(
     env: &mut dyn Env,
     ctl: &mut C,
     env_seed: u64,
     max_steps: u32,
-    last_action: impl Fn(&C) -> [f32; ACTION_LEN],
+    last_outputs: impl Fn(&C) -> Vec<f32>,
 ) -> Result<HilEpisode> {
     let mut obs = vec![0.0f32; env.obs_dim()];
-    let (mut x, mut actions) = (Vec::new(), Vec::new());
+    let (mut x, mut outputs) = (Vec::new(), Vec::new());
     let ep = drive(env, ctl, env_seed, &mut obs, max_steps, |_, env, c, _| {
-        actions.push(last_action(c));
+        outputs.push(last_outputs(c));
         x.push(env.body_position().map_or(f32::NAN, |p| p[0]));
     })?;
     if ep.aborted {
         return Err(Error::Firmware(format!("step {}: the observation is not finite", ep.steps)));
     }
-    Ok(HilEpisode { ret: ep.ret, steps: ep.steps, x, actions })
+    Ok(HilEpisode { ret: ep.ret, steps: ep.steps, x, outputs })
 }
 
-/// Checks that a rule file fits the firmware's network (the quadruped's 28-128-64-8).
+/// Checks that `bytes` is a rule file (any shape: whether its network fits the chip is checked
+/// when the firmware is built).
 pub fn check_rule(bytes: &[u8]) -> Result<()> {
-    let f = RuleFile::parse(bytes)?;
-    f.expect_sizes(hebb_core::AntNet::SIZES)?;
+    let aligned = crate::rule_io::AlignedBytes::new(bytes);
+    RuleFile::parse(aligned.bytes())?;
     Ok(())
 }
 
@@ -203,33 +231,28 @@ pub fn desktop_episode(
     weight_seed: u64,
     max_steps: u32,
 ) -> Result<HilEpisode> {
-    RuleFile::parse(rule)?.expect_sizes(hebb_core::AntNet::SIZES)?;
-    let agent = crate::eval::agent_from_rule(rule, Some(env.name()))?;
-    let setup = agent.setup()?;
+    let (agent, setup) = firmware_agent(rule, env)?;
     let mut net = setup.make_net()?;
-    let mut cnn = (setup.n_cnn > 0).then(|| Box::new(hebb_core::cnn::Cnn::new()));
     let mut act = Vec::new();
     let mut policy = Recording {
-        policy: Policy::new(&setup, &agent.params, net.as_mut(), cnn.as_deref_mut(), &mut act, weight_seed)?,
-        last: [0.0; ACTION_LEN],
+        policy: Policy::new(&setup, &agent.params, net.as_mut(), None, &mut act, weight_seed)?,
+        last: Vec::new(),
     };
-    record(env, &mut policy, env_seed, max_steps, |c| c.last)
+    record(env, &mut policy, env_seed, max_steps, |c| c.last.clone())
 }
 
-/// A policy that keeps its last action.
+/// A policy that keeps the network's last outputs.
 struct Recording<'a> {
     policy: Policy<'a>,
-    last: [f32; ACTION_LEN],
+    last: Vec<f32>,
 }
 
 impl Controller for Recording<'_> {
     fn act(&mut self, obs: &[f32]) -> Result<Option<Action<'_>>> {
-        let a = self.policy.act(obs)?;
-        if let Some(Action::Continuous(v)) = &a {
-            for (l, x) in self.last.iter_mut().zip(v.iter()) {
-                *l = *x;
-            }
-        }
-        Ok(a)
+        let last = &mut self.last;
+        self.policy.act_with(obs, |o| {
+            last.clear();
+            last.extend_from_slice(o);
+        })
     }
 }

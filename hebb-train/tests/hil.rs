@@ -1,6 +1,7 @@
 //! Hardware in the loop, end to end: `hebb hil` builds the firmware with the shipped rule,
 //! boots it in QEMU, lets it drive the simulated quadruped over the emulated UART, and checks
-//! the robot moves exactly as in the desktop-only run (every action bit-identical).
+//! the robot moves exactly as in the desktop-only run (every action bit-identical) — and the
+//! same for a CartPole rule of another shape, trained and exported here.
 
 use std::process::Command;
 
@@ -28,6 +29,58 @@ fn short_hil_episode_matches_desktop() {
         .collect();
     assert_eq!(moved.len(), 2, "{stdout}");
     assert_eq!(moved[0], moved[1], "{stdout}");
+}
+
+/// Any shape, end to end as a user would go: `hebb train --env cartpole --hidden 32,16,8
+/// --gens 30` (a 4-32-16-8-2 network), `hebb export`, then `hebb hil --rule` builds the firmware
+/// from that file (its network type generated from the header), boots it in QEMU and lets it
+/// balance the desktop pole: every output bit-identical to the desktop run, and the trained
+/// rule keeps the pole up on the firmware (CartPole's 500-step cap). A rule of the wrong shape
+/// for the environment is one clear line.
+#[test]
+fn trained_deep_cartpole_rule_balances_on_the_firmware() {
+    if !firmware_tools::require("hil, trained CartPole rule") {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let hebb = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hebb")).args(args).current_dir(d.path()).output().unwrap();
+        let (so, se) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), so.into_owned(), se.into_owned())
+    };
+    let (ok, _, err) =
+        hebb(&["train", "--env", "cartpole", "--hidden", "32,16,8", "--gens", "30", "--out", "r", "--quiet"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = hebb(&["export", "r", "--out", "cartpole.hebb"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = hebb(&["inspect", "cartpole.hebb"]);
+    assert!(ok && out.contains("4-32-16-8-2"), "{out}{err}");
+    // Seed 1 (the 500-step episode training's evaluation measured as ≥ 475 in the CLI test).
+    let (ok, out, err) = hebb(&["hil", "--rule", "cartpole.hebb", "--steps", "500", "--seed", "1"]);
+    assert!(ok, "hebb hil failed:\n{out}\n{err}");
+    eprintln!("{out}");
+    assert!(out.contains("every action identical, bit for bit"), "{out}");
+    assert!(out.starts_with("cartpole seed 1,"), "{out}");
+    // Both runs report the same return; the pole stays up long on the firmware.
+    let returns: Vec<f64> = out
+        .lines()
+        .filter_map(|l| l.split("return ").nth(1))
+        .map(|r| r.split([' ', ',']).next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(returns.len(), 2, "{out}");
+    assert_eq!(returns[0], returns[1], "{out}");
+    assert!(
+        returns[0] >= 475.0,
+        "the trained 4-32-16-8-2 rule balanced only {} steps on the firmware: {out}",
+        returns[0]
+    );
+    // The quadruped cannot be driven by a CartPole rule: refused before any build.
+    let (ok, _, err) = hebb(&["hil", "--rule", "cartpole.hebb", "--env", "ant-bullet", "--steps", "5"]);
+    assert!(
+        !ok && err.contains("holds a 4-32-16-8-2 network") && err.contains("`ant-bullet` needs 28-"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
 /// The real-serial path: the firmware in QEMU behind a pseudo-terminal pair (`-serial pty`, the
@@ -130,6 +183,6 @@ fn desktop_reference_honours_the_rules_initial_weights() {
         let mut env = setup.make_env(Some("standard")).unwrap();
         let other = hebb_train::hil::desktop_episode(&bytes, env.as_mut(), seed, weight_seed(seed + 1), 1000)
             .unwrap();
-        assert_eq!(other.actions == d.actions, init == "coevolve", "{init}");
+        assert_eq!(other.outputs == d.outputs, init == "coevolve", "{init}");
     }
 }

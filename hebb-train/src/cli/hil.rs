@@ -1,5 +1,6 @@
-//! `hebb hil`: the desktop quadruped driven by the firmware — in QEMU, or on a real board over a
-//! serial port — then the same episode on the desktop alone.
+//! `hebb hil`: a desktop environment (the quadruped by default, or the one a rule file was
+//! trained on) driven by the firmware — in QEMU, or on a real board over a serial port — then
+//! the same episode on the desktop alone.
 
 use std::path::PathBuf;
 
@@ -11,12 +12,14 @@ pub struct HilArgs {
     /// The rule file to flash (default: the firmware's shipped rule).
     #[arg(long)]
     rule: Option<PathBuf>,
-    /// Morphology of the simulated ant.
-    #[arg(long, default_value = "standard")]
-    morphology: String,
-    /// Environment (`ant-bullet` or `ant`).
-    #[arg(long, default_value = "ant-bullet")]
-    env: String,
+    /// Morphology of the simulated robot, for environments that have them (the quadruped's
+    /// `standard`, `damaged-right`, `damaged-left`; default: the standard body).
+    #[arg(long)]
+    morphology: Option<String>,
+    /// Environment (default: the one the rule file was trained on, e.g. `ant-bullet` for the
+    /// shipped rule, `cartpole` for a CartPole run's export).
+    #[arg(long)]
+    env: Option<String>,
     /// Episode seed (initial state) and weight seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -40,6 +43,13 @@ pub fn run(a: HilArgs) -> Result<()> {
     let rule = a.rule.clone().unwrap_or_else(|| hil::mcu_dir().join("rules/ant.hebb"));
     let bytes = std::fs::read(&rule).map_err(|e| Error::io(&rule, e))?;
     hil::check_rule(&bytes).map_err(|e| Error::Corrupt { path: rule.clone(), msg: e.to_string() })?;
+    let env_name = match &a.env {
+        Some(name) => name.clone(),
+        None => hebb_train::eval::agent_from_rule(&bytes, None)?.cfg.env,
+    };
+    let morphology = a.morphology.as_deref();
+    // Refuse an environment the rule cannot control before building anything.
+    hil::desktop_episode(&bytes, env::make(&env_name, morphology)?.as_mut(), a.seed, 0, 0)?;
     let elf = match (&a.firmware, &a.serial) {
         (_, Some(_)) => PathBuf::new(),
         (Some(p), None) => p.clone(),
@@ -56,23 +66,28 @@ pub fn run(a: HilArgs) -> Result<()> {
         return Err(Error::Firmware(format!("the firmware did not load its rule: {ready:?}")));
     }
     let weight_seed = hebb_train::episode::weight_seed(a.seed);
-    let mut env = env::make(&a.env, Some(&a.morphology))?;
+    let mut env = env::make(&env_name, morphology)?;
     let t0 = std::time::Instant::now();
-    let h = hil::run_episode(&mut mcu, env.as_mut(), a.seed, weight_seed, a.steps)?;
+    let h = hil::run_episode(&mut mcu, &bytes, env.as_mut(), a.seed, weight_seed, a.steps)?;
     let hil_s = t0.elapsed().as_secs_f64();
-    let mut env = env::make(&a.env, Some(&a.morphology))?;
+    let mut env = env::make(&env_name, morphology)?;
     let d = hil::desktop_episode(&bytes, env.as_mut(), a.seed, weight_seed, a.steps)?;
-    let dist = |e: &hil::HilEpisode| e.x.last().copied().unwrap_or(0.0) - e.x.first().copied().unwrap_or(0.0);
-    println!("{} {} seed {}, rule {}", a.env, a.morphology, a.seed, rule.display());
+    // ", x moved D m" where the environment has a body position.
+    let moved = |e: &hil::HilEpisode| {
+        let dist = e.x.last().copied().unwrap_or(0.0) - e.x.first().copied().unwrap_or(0.0);
+        if dist.is_finite() { format!(", x moved {dist:+.4} m") } else { String::new() }
+    };
+    let body = morphology.map(|m| format!(" {m}")).unwrap_or_default();
+    println!("{env_name}{body} seed {}, rule {}", a.seed, rule.display());
     println!(
-        "  firmware in the loop: {} steps, return {:.2}, x moved {:+.4} m ({:.0} steps/s over the {})",
+        "  firmware in the loop: {} steps, return {:.2}{} ({:.0} steps/s over the {})",
         h.steps,
         h.ret,
-        dist(&h),
+        moved(&h),
         h.steps as f64 / hil_s,
         if a.serial.is_some() { "serial port" } else { "emulated UART" }
     );
-    println!("  desktop only:         {} steps, return {:.2}, x moved {:+.4} m", d.steps, d.ret, dist(&d));
+    println!("  desktop only:         {} steps, return {:.2}{}", d.steps, d.ret, moved(&d));
     if a.serial.is_some()
         && let Ok(hil::Reply::Timing(t)) = mcu.request(&hebb_core::wire::Request::Timing)
     {
@@ -82,7 +97,7 @@ pub fn run(a: HilArgs) -> Result<()> {
             t.step_ticks, t.stack_peak_bytes
         );
     }
-    let bits = |e: &hil::HilEpisode| e.actions.iter().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let bits = |e: &hil::HilEpisode| e.outputs.iter().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
     if bits(&h) == bits(&d) && h.steps == d.steps {
         println!("  every action identical, bit for bit");
         Ok(())
