@@ -45,6 +45,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--warm-up", type=float, default=1.0)
     ap.add_argument("--measurement", type=float, default=3.0)
+    ap.add_argument("--against", help="compare every new benchmark missing from OLD against this OLD id")
     a = ap.parse_args()
     times = {}  # id -> {"old": [...], "new": [...]}
     for r in range(a.rounds):
@@ -55,6 +56,11 @@ def main():
         print(f"round {r + 1}/{a.rounds} done", flush=True)
     print(f"\n{'benchmark':40} {'old µs':>10} {'new µs':>10} {'new/old':>8}  per-round ratios")
     for bid, t in times.items():
+        if not t["old"] and a.against in times:
+            t = {"old": times[a.against]["old"], "new": t["new"]}
+        if not t["old"] or not t["new"]:
+            print(f"{bid:40} only in {'new' if t['new'] else 'old'}")
+            continue
         ratios = [n / o for o, n in zip(t["old"], t["new"])]
         print(
             f"{bid:40} {statistics.median(t['old']):10.3f} {statistics.median(t['new']):10.3f} "

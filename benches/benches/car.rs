@@ -4,7 +4,7 @@
 
 use criterion::{Criterion, Throughput};
 use hebb_benches::random_vec;
-use hebb_core::cnn::{self, Cnn};
+use hebb_core::cnn::{self, Cnn, CnnIsa};
 use hebb_core::{CarHead, Config, Kernel, RuleKind, RuleTable, n_coefficients};
 use hebb_train::env::car::CarRacing;
 use hebb_train::env::car::scene::OBS_LEN;
@@ -25,6 +25,14 @@ pub fn bench(c: &mut Criterion) {
     let img: Vec<f32> = random_vec(4, cnn::IN_LEN, 0.5).iter().map(|v| v + 0.5).collect();
     let mut front = Cnn::new();
     g.bench_function("cnn_forward", |b| b.iter(|| black_box(front.forward(&w, &img).map(|o| o[0]))));
+    // Each build of the loops this CPU has (`cnn_forward` runs the fastest).
+    for isa in [CnnIsa::Portable, CnnIsa::Avx2, CnnIsa::Avx512] {
+        if isa.is_supported() {
+            g.bench_function(format!("cnn_forward_isa/{isa:?}"), |b| {
+                b.iter(|| black_box(front.forward_with(isa, &w, &img).map(|o| o[0])))
+            });
+        }
+    }
 
     // Environment alone: random steering, some gas, reset when an episode ends.
     g.throughput(Throughput::Elements(STEPS));

@@ -37,27 +37,61 @@ pub const OUT_LEN: usize = C2 * S2 * S2;
 
 /// Width of a conv-1 output row (82).
 const W1: usize = IN_SIDE - K1 + 1;
-/// A pooled conv-1 row is stored as its 21 even and 20 odd columns. Conv 2 computes the 18
-/// columns of an output row that the pooling uses (2·9) as 24 (three 8-lane vectors; the last 6 are never
-/// read), so the stored half-rows are zero-padded to the widest read, 2 + 24.
-const W2_PAD: usize = 24;
-const HALF_PAD: usize = (K2 - 1) / 2 + W2_PAD;
+/// Conv-2 taps per output channel (6·5·5 = 150).
+const T2: usize = C1 * K2 * K2;
 
-/// Scratch space and output of the front end (≈ 54 KB).
+/// Scratch space and output of the front end (≈ 46 KB).
 ///
-/// Speed: the convolutions run over chunks of output rows held in registers (two rows at a time),
-/// so the compiler vectorises them across pixels while each pixel still sums its taps in the
-/// reference order (input channel, kernel row, kernel column; no FMA), and `tanh` runs
-/// vectorised over each pooled row ([`tanh_slice`], the same bits as [`crate::activation::tanh`])
-/// — the output equals the naive per-pixel loop bit for bit (tested). The pooled
-/// conv-1 maps are stored with even and odd columns split, which turns conv 2's stride-2 reads
-/// into contiguous ones. On x86_64 CPUs with AVX2 the same code is compiled a second time with
-/// AVX2 enabled and chosen at run time (same operations, same order, same bits).
+/// Speed: conv 1 runs over chunks of output rows held in registers (two rows at a time), so the
+/// compiler vectorises it across pixels; conv 2 runs across its 8 output channels (one vector
+/// lane each, the weights transposed to `[tap][channel]`), the four conv pixels of a pooling
+/// window accumulated together — every lane useful, where columns would fill 18 of 24. Each
+/// output still sums its taps in the reference order (input channel, kernel row, kernel column;
+/// no FMA), and `tanh` runs vectorised ([`tanh_slice`], the same bits as
+/// [`crate::activation::tanh`]) — the output equals the naive per-pixel loop bit for bit
+/// (tested). On x86_64 the same code is compiled twice more and chosen at run time: with AVX2,
+/// and with AVX-512 (F and VL), where conv 1's chunks are 48 columns wide instead of 16 (more
+/// independent sums in flight in the wider, more numerous registers) — same operations, same
+/// order, same bits.
 #[derive(Clone)]
 pub struct Cnn {
-    even: [[[f32; HALF_PAD]; S1]; C1],
-    odd: [[[f32; HALF_PAD]; S1]; C1],
+    /// The pooled conv-1 maps, after tanh.
+    p1: [[[f32; S1]; S1]; C1],
+    /// Conv-2 weights transposed to `[tap][output channel]`.
+    wt: [[f32; C2]; T2],
     out: [f32; OUT_LEN],
+}
+
+/// Which build of the front end's loops runs (all give the same bits; [`Cnn::forward`] picks
+/// the fastest the CPU has).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CnnIsa {
+    /// Plain Rust, compiled for the target's baseline.
+    Portable,
+    /// x86_64 with AVX2.
+    Avx2,
+    /// x86_64 with AVX-512 F and VL (conv 1 in 48-column chunks).
+    Avx512,
+}
+
+impl CnnIsa {
+    /// Whether this CPU can run the build (CPUID; no `std` needed).
+    pub fn is_supported(self) -> bool {
+        match self {
+            CnnIsa::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            CnnIsa::Avx2 => crate::Kernel::Avx2.is_supported(),
+            #[cfg(target_arch = "x86_64")]
+            CnnIsa::Avx512 => crate::cpu::avx512_available(),
+            #[cfg(not(target_arch = "x86_64"))]
+            CnnIsa::Avx2 | CnnIsa::Avx512 => false,
+        }
+    }
+
+    /// The fastest build this CPU supports.
+    pub fn best() -> CnnIsa {
+        [CnnIsa::Avx512, CnnIsa::Avx2].into_iter().find(|i| i.is_supported()).unwrap_or(CnnIsa::Portable)
+    }
 }
 
 impl Default for Cnn {
@@ -69,105 +103,148 @@ impl Default for Cnn {
 impl Cnn {
     /// Zeroed scratch.
     pub const fn new() -> Self {
-        // Columns past the 21 even / 20 odd ones stay zero: only conv 2's discarded lanes read
-        // them.
-        Cnn { even: [[[0.0; HALF_PAD]; S1]; C1], odd: [[[0.0; HALF_PAD]; S1]; C1], out: [0.0; OUT_LEN] }
+        Cnn { p1: [[[0.0; S1]; S1]; C1], wt: [[0.0; C2]; T2], out: [0.0; OUT_LEN] }
     }
 
     /// Computes the 648 features of an 84×84 RGB image with values in [0, 1].
     pub fn forward(&mut self, weights: &[f32], image: &[f32]) -> Result<&[f32; OUT_LEN]> {
-        if weights.len() != N_WEIGHTS {
-            return Err(Error::Length { what: "CNN weights", expected: N_WEIGHTS, got: weights.len() });
-        }
-        let image: &[f32; IN_LEN] = image.try_into().map_err(|_| Error::Length {
-            what: "CNN input",
-            expected: IN_LEN,
-            got: image.len(),
-        })?;
-        #[cfg(target_arch = "x86_64")]
-        if crate::Kernel::Avx2.is_supported() {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            unsafe { self.forward_avx2(weights, image) };
-            return Ok(&self.out);
-        }
-        self.forward_impl(weights, image);
+        let (weights, image) = check(weights, image)?;
+        self.run(CnnIsa::best(), weights, image);
         Ok(&self.out)
     }
 
+    /// [`Cnn::forward`] on the build `isa`, or where this CPU lacks it on the fastest it has
+    /// below it (AVX-512 → AVX2 → portable): for benchmarks and tests of each build.
+    pub fn forward_with(&mut self, isa: CnnIsa, weights: &[f32], image: &[f32]) -> Result<&[f32; OUT_LEN]> {
+        let (weights, image) = check(weights, image)?;
+        let isa = [isa, CnnIsa::Avx2, CnnIsa::Portable]
+            .into_iter()
+            .find(|i| *i as u8 <= isa as u8 && i.is_supported())
+            .unwrap_or(CnnIsa::Portable);
+        self.run(isa, weights, image);
+        Ok(&self.out)
+    }
+
+    /// Runs the build `isa`, which must be supported.
+    fn run(&mut self, isa: CnnIsa, weights: &[f32], image: &[f32; IN_LEN]) {
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: callers pass a supported build only: the CPU has AVX-512 F and VL and the
+            // OS saves their registers.
+            CnnIsa::Avx512 => unsafe { self.forward_avx512(weights, image) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: callers pass a supported build only: the CPU has AVX2.
+            CnnIsa::Avx2 => unsafe { self.forward_avx2(weights, image) },
+            _ => self.forward_impl::<false>(weights, image),
+        }
+    }
+
     /// [`Cnn::forward_impl`] compiled with AVX2 enabled.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn forward_avx2(&mut self, weights: &[f32], image: &[f32; IN_LEN]) {
-        self.forward_impl(weights, image);
+        self.forward_impl::<false>(weights, image);
     }
 
+    /// [`Cnn::forward_impl`] compiled with AVX-512 F and VL enabled, with conv 1's wide chunks.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F and VL, and the OS must save their registers.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,avx512f,avx512vl")]
+    unsafe fn forward_avx512(&mut self, weights: &[f32], image: &[f32; IN_LEN]) {
+        self.forward_impl::<true>(weights, image);
+    }
+
+    /// The front end; `WIDE` cuts conv 1's rows into 48-column chunks (for 512-bit registers),
+    /// else into 16-column ones. Both give the same bits: a column computed by two overlapping
+    /// chunks gets the same operations in the same order each time.
     #[inline(always)]
-    fn forward_impl(&mut self, weights: &[f32], image: &[f32; IN_LEN]) {
+    fn forward_impl<const WIDE: bool>(&mut self, weights: &[f32], image: &[f32; IN_LEN]) {
         let (w1, w2) = weights.split_at(N_W1);
         // Conv 1 (stride 1) with 2×2 max-pooling fused: two conv rows at a time, each pooled
         // cell the max of four convolution outputs, then tanh. The 82 outputs of a row are
-        // computed in register-held chunks of 16, 16, 16, 16 and 18 (both rows together), each summing
-        // its 27 taps in the reference order.
+        // computed in register-held chunks (both rows together), each summing its 27 taps in
+        // the reference order: columns 0–47 and 34–81 (wide), or 0–63 in fours of 16 and 58–81;
+        // the last chunk overlaps the one before it so that it reads no column past the image's
+        // 84th and needs no scalar tail.
         for co in 0..C1 {
             let wk = &w1[co * IN_C * K1 * K1..(co + 1) * IN_C * K1 * K1];
             for py in 0..S1 {
                 let mut acc = [[0.0f32; W1]; 2];
-                conv1_chunk::<16>(image, wk, 2 * py, 0, &mut acc);
-                conv1_chunk::<16>(image, wk, 2 * py, 16, &mut acc);
-                conv1_chunk::<16>(image, wk, 2 * py, 32, &mut acc);
-                conv1_chunk::<16>(image, wk, 2 * py, 48, &mut acc);
-                conv1_chunk::<18>(image, wk, 2 * py, 64, &mut acc);
-                let mut m = [0.0f32; S1];
+                if WIDE {
+                    conv1_chunk::<48>(image, wk, 2 * py, 0, &mut acc);
+                    conv1_chunk::<48>(image, wk, 2 * py, W1 - 48, &mut acc);
+                } else {
+                    for x0 in [0, 16, 32, 48] {
+                        conv1_chunk::<16>(image, wk, 2 * py, x0, &mut acc);
+                    }
+                    conv1_chunk::<24>(image, wk, 2 * py, W1 - 24, &mut acc);
+                }
+                let m = &mut self.p1[co][py];
                 for (px, m) in m.iter_mut().enumerate() {
                     *m = pool4(acc[0][2 * px], acc[0][2 * px + 1], acc[1][2 * px], acc[1][2 * px + 1]);
                 }
-                tanh_slice(&mut m);
-                for (px, &t) in m.iter().enumerate() {
-                    if px % 2 == 0 {
-                        self.even[co][py][px / 2] = t;
-                    } else {
-                        self.odd[co][py][px / 2] = t;
-                    }
-                }
+                tanh_slice(m);
             }
         }
         // Conv 2 (stride 2) with 2×2 max-pooling fused (the 19th row/column is dropped by the
-        // floor of the pooling, as in PyTorch); its 18 columns computed as 24 (see W2_PAD). Column 2x + kx of the pooled map is
-        // even[x + kx/2] for even kx and odd[x + (kx-1)/2] for odd kx. Both conv rows of a
-        // pooled row are accumulated together in registers over the 150 taps.
-        for co in 0..C2 {
-            let wk = &w2[co * C1 * K2 * K2..(co + 1) * C1 * K2 * K2];
-            for py in 0..S2 {
-                let mut a0 = [0.0f32; W2_PAD];
-                let mut a1 = [0.0f32; W2_PAD];
-                let (y0, y1) = (4 * py, 4 * py + 2);
-                for ci in 0..C1 {
-                    for ky in 0..K2 {
-                        let (e0, o0) = (&self.even[ci][y0 + ky], &self.odd[ci][y0 + ky]);
-                        let (e1, o1) = (&self.even[ci][y1 + ky], &self.odd[ci][y1 + ky]);
-                        for kx in 0..K2 {
-                            let w = wk[(ci * K2 + ky) * K2 + kx];
-                            let (s0, s1) = if kx % 2 == 0 {
-                                (&e0[kx / 2..][..W2_PAD], &e1[kx / 2..][..W2_PAD])
-                            } else {
-                                (&o0[kx / 2..][..W2_PAD], &o1[kx / 2..][..W2_PAD])
-                            };
-                            for i in 0..W2_PAD {
-                                a0[i] += w * s0[i];
-                                a1[i] += w * s1[i];
+        // floor of the pooling, as in PyTorch), across the 8 output channels: per pooled cell,
+        // the four conv pixels of its window accumulate over the 150 taps together, each tap's
+        // input value times the tap's 8 channel weights. Then tanh over all 648 features.
+        for (t, wt) in self.wt.iter_mut().enumerate() {
+            for (co, w) in wt.iter_mut().enumerate() {
+                *w = w2[co * T2 + t];
+            }
+        }
+        let mut pooled = [[0.0f32; C2]; S2 * S2];
+        for (cell, pooled) in pooled.iter_mut().enumerate() {
+            let (py, px) = (cell / S2, cell % S2);
+            // Conv-2 pixel (2py + dy, 2px + dx) reads pooled-map row 4py + 2dy + ky and column
+            // 4px + 2dx + kx.
+            let (y, x) = (4 * py, 4 * px);
+            let mut a = [[0.0f32; C2]; 4];
+            for (ci, p1) in self.p1.iter().enumerate() {
+                for ky in 0..K2 {
+                    let (r0, r1) = (&p1[y + ky], &p1[y + 2 + ky]);
+                    for kx in 0..K2 {
+                        let w = &self.wt[(ci * K2 + ky) * K2 + kx];
+                        let v = [r0[x + kx], r0[x + 2 + kx], r1[x + kx], r1[x + 2 + kx]];
+                        for (a, v) in a.iter_mut().zip(v) {
+                            for co in 0..C2 {
+                                a[co] += w[co] * v;
                             }
                         }
                     }
                 }
-                let mut m = [0.0f32; S2];
-                for (px, m) in m.iter_mut().enumerate() {
-                    *m = pool4(a0[2 * px], a0[2 * px + 1], a1[2 * px], a1[2 * px + 1]);
-                }
-                tanh_slice(&mut m);
-                self.out[(co * S2 + py) * S2..][..S2].copy_from_slice(&m);
+            }
+            for co in 0..C2 {
+                pooled[co] = pool4(a[0][co], a[1][co], a[2][co], a[3][co]);
             }
         }
+        for (co, out) in self.out.chunks_exact_mut(S2 * S2).enumerate() {
+            for (o, pooled) in out.iter_mut().zip(&pooled) {
+                *o = pooled[co];
+            }
+        }
+        tanh_slice(&mut self.out);
     }
+}
+
+/// The weights and the image, their lengths checked.
+fn check<'a>(weights: &'a [f32], image: &'a [f32]) -> Result<(&'a [f32], &'a [f32; IN_LEN])> {
+    if weights.len() != N_WEIGHTS {
+        return Err(Error::Length { what: "CNN weights", expected: N_WEIGHTS, got: weights.len() });
+    }
+    let image = image.try_into().map_err(|_| Error::Length {
+        what: "CNN input",
+        expected: IN_LEN,
+        got: image.len(),
+    })?;
+    Ok((weights, image))
 }
 
 /// Conv-1 outputs `x0 .. x0 + N` of rows `y` and `y + 1`, accumulated in registers over the 27
@@ -277,10 +354,22 @@ mod tests {
         let got = *cnn.forward(&w, &img).unwrap();
         let want = reference(&w, &img);
         assert_eq!(got, want);
-        // The portable build of the loops, whatever the CPU picks in `forward`.
-        let mut portable = Cnn::new();
-        portable.forward_impl(&w, img.as_slice().try_into().unwrap());
-        assert_eq!(portable.out, want);
+        // Every build of the loops, whatever the CPU picks in `forward`: portable (16-column
+        // chunks, and the wide plan too), AVX2 and AVX-512 where the CPU has them.
+        let img: &[f32; IN_LEN] = img.as_slice().try_into().unwrap();
+        let mut other = Cnn::new();
+        other.forward_impl::<false>(&w, img);
+        assert_eq!(other.out, want, "portable");
+        let mut other = Cnn::new();
+        other.forward_impl::<true>(&w, img);
+        assert_eq!(other.out, want, "portable, wide chunks");
+        for isa in [CnnIsa::Avx2, CnnIsa::Avx512] {
+            if isa.is_supported() {
+                assert_eq!(Cnn::new().forward_with(isa, &w, img).unwrap(), &want, "{isa:?}");
+            } else {
+                std::eprintln!("this CPU lacks {isa:?}: that build of the CNN is not tested here");
+            }
+        }
         assert_eq!(N_WEIGHTS, 1362);
         assert_eq!(OUT_LEN, 648);
     }

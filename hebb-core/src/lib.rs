@@ -51,6 +51,7 @@ extern crate std;
 
 pub mod activation;
 pub mod cnn;
+mod cpu;
 mod error;
 pub mod init;
 pub mod interchange;
