@@ -1289,11 +1289,11 @@ fn train_run(
                     Err(e) => return Err(fail(e, &mut py_err)),
                 };
             if rows.len() != out.len() {
-                return Err(Error::Config(format!(
-                    "the evaluation returned {} results for {}",
-                    rows.len(),
-                    out.len()
-                )));
+                return Err(Error::WrongLength {
+                    what: "the evaluation's list of results".into(),
+                    got: rows.len(),
+                    expected: out.len(),
+                });
             }
             for (o, (total, steps, aborted, penalty)) in out.iter_mut().zip(rows) {
                 *o = crate::train::candidate_result(setup, total, steps, aborted, penalty);

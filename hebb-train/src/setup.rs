@@ -170,7 +170,7 @@ pub struct ExternalEnv {
 impl ExternalEnv {
     /// The action space, checked: at least one action; a box with finite bounds, `low ≤ high`.
     pub fn action_space(&self) -> Result<Space> {
-        let bad = |m: String| Err(Error::Config(format!("external environment: {m}")));
+        let bad = |msg: String| Err(Error::External { msg });
         let bounded = self.low.iter().zip(&self.high).all(|(l, h)| l.is_finite() && h.is_finite() && l <= h);
         match self.discrete {
             Some(0) => bad("a discrete action space needs at least one action".into()),
@@ -267,7 +267,7 @@ pub(crate) fn pool(threads: usize) -> Result<rayon::ThreadPool> {
         .num_threads(threads)
         .stack_size(8 << 20)
         .build()
-        .map_err(|e| Error::Config(format!("thread pool: {e}")))
+        .map_err(|e| Error::System { what: "thread pool", msg: e.to_string() })
 }
 
 impl TrainConfig {
@@ -284,10 +284,10 @@ impl TrainConfig {
             })
         };
         if es.pop < 2 || !es.pop.is_multiple_of(2) || es.pop > MAX_POP {
-            return Err(Error::Config(format!(
-                "population must be even and ≥ 2 (mirrored pairs), at most {MAX_POP}: --pop (es.pop) got {}",
-                es.pop
-            )));
+            return Err(Error::Population {
+                got: es.pop,
+                expected: format!("even and ≥ 2 (mirrored pairs), at most {MAX_POP}"),
+            });
         }
         let positive = |v: f64| v.is_finite() && v > 0.0;
         let non_negative = |v: f64| v.is_finite() && v >= 0.0;
@@ -319,11 +319,13 @@ impl TrainConfig {
         let o = &self.options;
         o.plasticity()?;
         if !o.is_paper() && self.static_weights {
-            return Err(Error::Config(
-                "--hebb-every, --avg-window, --rule-scope and --merge-* shape the plasticity rule; \
-                 a --static run has none"
+            return Err(Error::Conflict {
+                option: "--hebb-every, --avg-window, --rule-scope, --merge-*",
+                with: "--static",
+                why: "--hebb-every, --avg-window, --rule-scope and --merge-* shape the plasticity rule; \
+                      a --static run has none"
                     .into(),
-            ));
+            });
         }
         if let Some(m) = o.merge {
             if m.every == 0 {
@@ -334,9 +336,12 @@ impl TrainConfig {
                 return bad("--merge-k", "options.merge.k", &range, &m.k);
             }
             if o.scope == RuleScope::Neuron {
-                return Err(Error::Config(
-                    "rule merging clusters per-synapse rules; drop --rule-scope neuron or --merge-*".into(),
-                ));
+                return Err(Error::Conflict {
+                    option: "--merge-*",
+                    with: "--rule-scope neuron",
+                    why: "rule merging clusters per-synapse rules; drop --rule-scope neuron or --merge-*"
+                        .into(),
+                });
             }
         }
         if self.variants.len() > MAX_VARIANTS {
@@ -487,12 +492,7 @@ impl Setup {
             // recorded spaces, and nothing here can build one.
             Some(_) => {
                 let name = cfg.env.clone();
-                EnvFactory::new(cfg.env.clone(), move |_| {
-                    Err(Error::Config(format!(
-                        "environment `{name}` is not built into hebb (the run stepped it in Python); \
-                         evaluate it from Python with hebb.evaluate"
-                    )))
-                })
+                EnvFactory::new(cfg.env.clone(), move |_| Err(Error::NotBuiltIn { env: name.clone() }))
             }
             None => EnvFactory::builtin(&cfg.env)?,
         };
@@ -513,22 +513,28 @@ impl Setup {
         })?;
         let init = parse_init(&cfg.init)?;
         if cfg.static_weights && init == WeightInit::Coevolve {
-            return Err(Error::Config(
-                "--static evolves the weights themselves; drop --init coevolve".into(),
-            ));
+            return Err(Error::Conflict {
+                option: "--init coevolve",
+                with: "--static",
+                why: "--static evolves the weights themselves; drop --init coevolve".into(),
+            });
         }
         let (task, obs_dim, space) = match &cfg.external {
             Some(x) => {
                 if crate::env::ENVS.iter().any(|(n, _)| *n == cfg.env) {
-                    return Err(Error::Config(format!(
-                        "`{}` is a built-in environment; an external one needs another name",
-                        cfg.env
-                    )));
+                    return Err(Error::External {
+                        msg: format!(
+                            "`{}` is a built-in environment; an external one needs another name",
+                            cfg.env
+                        ),
+                    });
                 }
                 if !cfg.variants.is_empty() || cfg.paper_fitness {
-                    return Err(Error::Config(
-                        "an external environment has no variants and no paper fitness protocol".into(),
-                    ));
+                    return Err(Error::Conflict {
+                        option: "--morphologies, --paper-fitness",
+                        with: "an external environment",
+                        why: "an external environment has no variants and no paper fitness protocol".into(),
+                    });
                 }
                 (Task::default(), x.obs_dim, x.action_space()?)
             }
@@ -549,12 +555,14 @@ impl Setup {
                 (hebb_core::cnn::OUT_LEN, hebb_core::cnn::N_WEIGHTS)
             }
             FrontEnd::CarCnn => {
-                return Err(Error::Config(format!(
-                    "environment `{}` asks for the CNN front end, which takes {} values (3×84×84), \
-                     but observes {obs_dim}",
-                    cfg.env,
-                    hebb_core::cnn::IN_LEN
-                )));
+                return Err(Error::WrongLength {
+                    what: format!(
+                        "environment `{}` asks for the CNN front end (3×84×84 values); its observation",
+                        cfg.env
+                    ),
+                    got: obs_dim,
+                    expected: hebb_core::cnn::IN_LEN,
+                });
             }
         };
         let sizes = policy::shape(n_in, &cfg.hidden, space.n_outputs())?;
@@ -595,7 +603,11 @@ impl Setup {
     /// (shared layout), the rest of the vector is unchanged.
     pub fn with_shared(&self, shared: SharedRules) -> Result<Setup> {
         if self.cfg.static_weights || self.layout == CoeffLayout::PerNeuron {
-            return Err(Error::Config("only per-synapse rules can be merged".into()));
+            return Err(Error::Conflict {
+                option: "rule merging",
+                with: "--static or --rule-scope neuron",
+                why: "only per-synapse rules can be merged".into(),
+            });
         }
         if shared.index.len() != self.sizes.n_synapses()
             || shared.n_rules == 0
@@ -633,11 +645,11 @@ impl Setup {
     /// Splits a parameter vector of length [`Setup::dim`] into its blocks.
     pub fn split<'a>(&self, params: &'a [f32]) -> Result<Parts<'a>> {
         if params.len() != self.dim {
-            return Err(Error::Config(format!(
-                "parameter vector has {} values, expected {}",
-                params.len(),
-                self.dim
-            )));
+            return Err(Error::WrongLength {
+                what: "parameter vector".into(),
+                got: params.len(),
+                expected: self.dim,
+            });
         }
         let (head, rest) = params.split_at(self.n_penalized);
         let (cnn, init) = rest.split_at(self.n_cnn);
