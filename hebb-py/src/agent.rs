@@ -76,11 +76,11 @@ impl Agent {
     /// Loads candidate `i` of `state`'s generation and returns its weight-decay penalty.
     pub fn set_candidate(&mut self, state: &EsState, i: usize) -> Result<f64> {
         if state.params.len() != self.setup.dim {
-            return Err(Error::Config(format!(
-                "the ES state has {} parameters, the run needs {}",
-                state.params.len(),
-                self.setup.dim
-            )));
+            return Err(Error::WrongLength {
+                what: "the ES state's parameter vector".into(),
+                got: state.params.len(),
+                expected: self.setup.dim,
+            });
         }
         state.candidate(i, &mut self.params);
         Ok(state.penalty(&self.params, self.setup.cfg.es.weight_decay))
@@ -108,11 +108,11 @@ impl Agent {
     pub fn act(&mut self, obs: &[f32]) -> Result<Act<'_>> {
         let setup = &self.setup;
         if obs.len() != setup.obs_dim {
-            return Err(Error::Config(format!(
-                "observation has {} values, the network needs {}",
-                obs.len(),
-                setup.obs_dim
-            )));
+            return Err(Error::WrongLength {
+                what: "observation".into(),
+                got: obs.len(),
+                expected: setup.obs_dim,
+            });
         }
         let parts = setup.split(&self.params)?;
         let input = match self.cnn.as_deref_mut() {

@@ -25,7 +25,7 @@ where
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .map_err(|e| Error::Config(format!("thread pool: {e}")))?;
+            .map_err(|e| Error::System { what: "thread pool", msg: e.to_string() })?;
         Ok(CallbackEvaluator { pool, f })
     }
 }
@@ -70,11 +70,15 @@ pub fn run(
         let mut old = p.setup.cfg.clone();
         old.generations = cfg.generations;
         if old != cfg {
-            return Err(Error::Config(format!(
-                "{} holds a run with another configuration; resume it with the same settings \
-                 (only the number of generations may change)",
-                dir.display()
-            )));
+            return Err(Error::Conflict {
+                option: "resume",
+                with: "another configuration",
+                why: format!(
+                    "{} holds a run with another configuration; resume it with the same settings \
+                     (only the number of generations may change)",
+                    dir.display()
+                ),
+            });
         }
         p
     } else {

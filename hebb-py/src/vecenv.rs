@@ -64,7 +64,7 @@ impl VecEnv {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .map_err(|e| Error::Config(format!("thread pool: {e}")))?;
+            .map_err(|e| Error::System { what: "thread pool", msg: e.to_string() })?;
         Ok(VecEnv { slots, obs_dim, space, seed: 0, pool })
     }
 
@@ -123,22 +123,24 @@ impl VecEnv {
             (Space::Discrete(k), Actions::Discrete(a)) => {
                 self.check_len("action", a.len(), n)?;
                 if let Some(bad) = a.iter().find(|&&v| v < 0 || v as u64 >= *k as u64) {
-                    return Err(Error::Config(format!("discrete action {bad} outside 0..{k}")));
+                    return Err(Error::Action { msg: format!("discrete action {bad} outside 0..{k}") });
                 }
                 (&[], &[], 1)
             }
             (Space::Box { low, high }, Actions::Continuous(a)) => {
                 self.check_len("action", a.len(), n * low.len())?;
                 if a.iter().any(|v| !v.is_finite()) {
-                    return Err(Error::Config("actions must be finite (got NaN or an infinity)".into()));
+                    return Err(Error::Action {
+                        msg: "actions must be finite (got NaN or an infinity)".into(),
+                    });
                 }
                 (low, high, low.len())
             }
             (Space::Discrete(_), _) => {
-                return Err(Error::Config("this environment takes integer actions".into()));
+                return Err(Error::Action { msg: "this environment takes integer actions".into() });
             }
             (Space::Box { .. }, _) => {
-                return Err(Error::Config("this environment takes float32 actions".into()));
+                return Err(Error::Action { msg: "this environment takes float32 actions".into() });
             }
         };
         let seed = self.seed;
@@ -187,7 +189,7 @@ impl VecEnv {
 
     fn check_len(&self, what: &str, got: usize, expected: usize) -> Result<()> {
         if got != expected {
-            return Err(Error::Config(format!("{what} buffer has {got} values, expected {expected}")));
+            return Err(Error::WrongLength { what: format!("{what} buffer"), got, expected });
         }
         Ok(())
     }

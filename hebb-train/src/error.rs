@@ -105,7 +105,168 @@ pub enum Error {
     /// The firmware in the loop (QEMU, the UART link, its replies) failed.
     #[error("{0}")]
     Firmware(String),
-    /// A bad combination of options.
+    /// Two options (or an option and what it is applied to) that cannot be combined; the
+    /// message names both and says which to drop or add.
+    #[error("{why}")]
+    Conflict {
+        /// The option refused (`--init coevolve`, `--merge-*`).
+        option: &'static str,
+        /// What it does not go with (`--static`), or the option it needs.
+        with: &'static str,
+        /// The whole message: why, and what to change.
+        why: String,
+    },
+    /// A population the ES cannot use (odd, below 2, or too large), named by `--pop` and
+    /// `es.pop`.
+    #[error("population must be {expected}: --pop (es.pop) got {got}")]
+    Population {
+        /// The population given.
+        got: usize,
+        /// What is accepted.
+        expected: String,
+    },
+    /// A slice, vector or buffer of the wrong length.
+    #[error("{what} has {got} values, expected {expected}")]
+    WrongLength {
+        /// What has the wrong length (`parameter vector`, `reward buffer`).
+        what: String,
+        /// Its length.
+        got: usize,
+        /// The length needed.
+        expected: usize,
+    },
+    /// Layer sizes the core runtime refuses for a network (a hidden layer of 0 units, too
+    /// many layers, a layer too wide).
+    #[error(
+        "network {sizes}: {source} (hidden layers: at most {}, each 1..={})",
+        hebb_core::MAX_LAYERS - 1,
+        hebb_core::MAX_LAYER_SIZE
+    )]
+    Network {
+        /// The layer sizes asked for (`4-32-0-2`).
+        sizes: String,
+        /// The core runtime's reason.
+        source: hebb_core::Error,
+    },
+    /// A name that is not one of the known ones (a preset, an ant morphology).
+    #[error("unknown {what} `{name}` (known: {known})")]
+    Unknown {
+        /// What the name names (`preset`, `ant morphology`).
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// The known names (and other accepted forms).
+        known: String,
+    },
+    /// A quadruped morphology that cannot be used: a morphology file that does not parse, or
+    /// legs that are malformed or out of range.
+    #[error("{}{msg}", path.as_ref().map_or(String::new(), |p| format!("{}: ", p.display())))]
+    Morphology {
+        /// The morphology file, where the morphology came from one.
+        path: Option<PathBuf>,
+        /// The line of the file the problem is on, where known (JSON syntax and type errors).
+        line: Option<usize>,
+        /// What is wrong.
+        msg: String,
+    },
+    /// The spaces recorded for an environment stepped outside hebb
+    /// ([`crate::setup::ExternalEnv`]) that no network can use.
+    #[error("external environment: {msg}")]
+    External {
+        /// What is wrong with them.
+        msg: String,
+    },
+    /// An environment of a run that hebb cannot build itself (it was stepped in Python).
+    #[error(
+        "environment `{env}` is not built into hebb (the run stepped it in Python); evaluate it \
+         from Python with hebb.evaluate"
+    )]
+    NotBuiltIn {
+        /// The environment's name.
+        env: String,
+    },
+    /// A rule file whose header names an environment hebb does not know, with no `--env` to
+    /// say which one to use.
+    #[error(
+        "the rule's header names the environment `{env}`, which hebb does not know; pass --env \
+         NAME (see `hebb envs`)"
+    )]
+    UnknownRuleEnv {
+        /// The environment its header names.
+        env: String,
+    },
+    /// An error about what a file holds, with the file's path (a rule file whose header
+    /// describes an agent hebb cannot build).
+    #[error("{}: {source}", path.display())]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with its contents.
+        source: Box<Error>,
+    },
+    /// Exporting or quantising the plasticity rule of a run that has none.
+    #[error("a static-weight run has no plasticity rule to {to}")]
+    NoRule {
+        /// What was asked (`export`, `quantise`).
+        to: &'static str,
+    },
+    /// A run directory without a file the command needs.
+    #[error("{} holds no {file} ({hint})", dir.display())]
+    NoFile {
+        /// The directory.
+        dir: PathBuf,
+        /// The file it lacks (`rule.hebb`, `log.csv`).
+        file: &'static str,
+        /// Why it may lack it, and what to do.
+        hint: String,
+    },
+    /// An action outside the environment's action space: out of range, not finite, or of the
+    /// wrong kind (integer for a box, float for a discrete space).
+    #[error("{msg}")]
+    Action {
+        /// What is wrong with it.
+        msg: String,
+    },
+    /// Drawing frames or encoding the GIF of `hebb render` failed.
+    #[error("{msg}")]
+    Video {
+        /// What went wrong.
+        msg: String,
+    },
+    /// The operating system refused a resource (a thread pool, the signal handler).
+    #[error("{what}: {msg}")]
+    System {
+        /// The resource (`thread pool`, `installing the signal handler`).
+        what: &'static str,
+        /// The system's message.
+        msg: String,
+    },
+    /// A worker (a network and its environments) that could not be built, reported by every
+    /// evaluation thread that needed it: the first failure's message.
+    #[error("{msg}")]
+    Worker {
+        /// The message of the error that stopped the worker.
+        msg: String,
+    },
+    /// A multi-process (MPI) run failed: an MPI library hebb cannot use, a rank that could not
+    /// start or evaluate, ranks out of step.
+    #[error("{}{msg}", generation.map_or(String::new(), |g| format!("generation {g}: ")))]
+    Mpi {
+        /// The generation it failed in, where it failed during one.
+        generation: Option<u32>,
+        /// What went wrong.
+        msg: String,
+    },
+    /// An MPI run that stopped on an error after its last checkpoint was written whole: the
+    /// error and how to resume.
+    #[error("{source}\nthe run's files are whole; {hint}")]
+    MpiStopped {
+        /// The error that stopped the run.
+        source: Box<Error>,
+        /// The command that resumes it.
+        hint: String,
+    },
+    /// A bad input with no variant of its own (a one-off check).
     #[error("{0}")]
     Config(String),
     /// A file or directory problem, with the path.
@@ -116,7 +277,7 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// A run directory or checkpoint that cannot be read.
+    /// A run directory, checkpoint or log that cannot be read, or holds nothing usable.
     #[error("{path}: {msg}")]
     Corrupt {
         /// The file.

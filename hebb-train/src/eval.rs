@@ -50,11 +50,15 @@ pub fn load_agent(path: &std::path::Path, env: Option<&str>) -> Result<Agent> {
         if let Some(e) = env
             && e != cfg.env
         {
-            return Err(Error::Config(format!(
-                "{} is a `{}` run; --env {e} applies to rule files only",
-                path.display(),
-                cfg.env
-            )));
+            return Err(Error::Conflict {
+                option: "--env",
+                with: "a run directory",
+                why: format!(
+                    "{} is a `{}` run; --env {e} applies to rule files only",
+                    path.display(),
+                    cfg.env
+                ),
+            });
         }
         // The checkpoint is checked against its run's configuration (shapes, fields in range).
         let ck = run.load_checkpoint_for(&mut Setup::new(cfg.clone())?)?;
@@ -76,8 +80,8 @@ pub fn load_agent(path: &std::path::Path, env: Option<&str>) -> Result<Agent> {
         e @ (Error::Core(_) | Error::ShapeMismatch { .. }) => {
             Error::Corrupt { path: path.to_path_buf(), msg: e.to_string() }
         }
-        Error::Config(msg) => Error::Config(format!("{}: {msg}", path.display())),
-        e => e,
+        e @ (Error::Io { .. } | Error::Interrupted { .. }) => e,
+        e => Error::InFile { path: path.to_path_buf(), source: Box::new(e) },
     })
 }
 
@@ -96,13 +100,8 @@ pub fn agent_from_rule(bytes: &[u8], env: Option<&str>) -> Result<Agent> {
     let f = hebb_core::rulefile::RuleFile::parse(bytes)?;
     let h = f.header();
     let env = env.unwrap_or(h.env).to_string();
-    let factory = crate::env::EnvFactory::builtin(&env).map_err(|_| {
-        Error::Config(format!(
-            "the rule's header names the environment `{}`, which hebb does not know; pass --env NAME \
-             (see `hebb envs`)",
-            h.env
-        ))
-    })?;
+    let factory = crate::env::EnvFactory::builtin(&env)
+        .map_err(|_| Error::UnknownRuleEnv { env: h.env.to_string() })?;
     let init = match h.weight_init()? {
         hebb_core::WeightInit::Uniform => "uni",
         hebb_core::WeightInit::Normal => "normal",
@@ -210,7 +209,7 @@ pub fn evaluate(
                 .map_init(
                     || Worker::new(setup),
                     |w, e| {
-                        let w = w.as_mut().map_err(|x| Error::Config(x.to_string()))?;
+                        let w = w.as_mut().map_err(|x| Error::Worker { msg: x.to_string() })?;
                         let ep = w.episode(
                             setup,
                             Some(params),
@@ -341,10 +340,12 @@ pub fn render_episode(
     let mut w = Worker::new(setup)?;
     let mut rgb = Vec::new();
     if w.envs.first().is_none_or(|e| e.draw(&mut rgb).is_none()) {
-        return Err(Error::Config(format!(
-            "environment `{}` draws no frames; `hebb render` draws cartpole, pendulum, the quadruped and car-racing",
-            setup.cfg.env
-        )));
+        return Err(Error::Video {
+            msg: format!(
+                "environment `{}` draws no frames; `hebb render` draws cartpole, pendulum, the quadruped and car-racing",
+                setup.cfg.env
+            ),
+        });
     }
     let every = every.max(1);
     let mut failed = None;
@@ -400,7 +401,12 @@ pub fn settling(
     tol: f64,
 ) -> Result<Settling> {
     if window == 0 {
-        return Err(Error::Config("the settling window must be at least one step".into()));
+        return Err(Error::OutOfRange {
+            flag: "the settling window".into(),
+            field: None,
+            expected: "at least one step".into(),
+            got: "0".into(),
+        });
     }
     let mut w = Worker::new(setup)?;
     let mut history: std::collections::VecDeque<Vec<f32>> = std::collections::VecDeque::new();

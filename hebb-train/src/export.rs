@@ -19,7 +19,7 @@ use crate::setup::Setup;
 /// Encodes the run's current rule (the ES mean) as a rule file with coefficients in `encoding`.
 pub fn rule_file_bytes(setup: &Setup, state: &EsState, encoding: Encoding) -> Result<Vec<u8>> {
     if setup.cfg.static_weights {
-        return Err(Error::Config("a static-weight run has no plasticity rule to export".into()));
+        return Err(Error::NoRule { to: "export" });
     }
     let parts = setup.split(&state.params)?;
     let (coeffs, cnn, init) = (parts.head, parts.cnn, parts.init);
@@ -130,7 +130,7 @@ pub fn f16_report(
     threads: usize,
 ) -> Result<F16Report> {
     if setup.cfg.static_weights {
-        return Err(Error::Config("a static-weight run has no plasticity rule to quantise".into()));
+        return Err(Error::NoRule { to: "quantise" });
     }
     let half = f16_params(setup, params)?;
     // One ulp away from zero (zero itself to the smallest positive subnormal).

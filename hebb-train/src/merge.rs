@@ -88,7 +88,12 @@ pub fn merge(setup: &Setup, state: &mut EsState, target: usize) -> Result<Merged
     let mut kept = Vec::new();
     for c in 0..k {
         if used[c] {
-            renumber[c] = u16::try_from(kept.len()).map_err(|_| Error::Config("too many rules".into()))?;
+            renumber[c] = u16::try_from(kept.len()).map_err(|_| Error::OutOfRange {
+                flag: "the merge target".into(),
+                field: None,
+                expected: format!("at most {} rules", hebb_core::MAX_SHARED_RULES),
+                got: target.to_string(),
+            })?;
             kept.push(c);
         }
     }
@@ -115,7 +120,11 @@ fn current_rules(setup: &Setup, head: &[f32]) -> Result<(Vec<f64>, Vec<usize>)> 
         Some(s) => {
             let k = s.n_rules;
             if head.len() != k * nc {
-                return Err(Error::Config(format!("{} shared coefficients for {k} rules", head.len())));
+                return Err(Error::WrongLength {
+                    what: format!("the shared rule block of {k} rules"),
+                    got: head.len(),
+                    expected: k * nc,
+                });
             }
             let points = (0..k).flat_map(|r| (0..nc).map(move |j| head[j * k + r] as f64)).collect();
             Ok((points, s.index.iter().map(|&i| usize::from(i)).collect()))
@@ -128,9 +137,11 @@ fn current_rules(setup: &Setup, head: &[f32]) -> Result<(Vec<f64>, Vec<usize>)> 
             let mut start = 0;
             for l in 0..sizes.len() - 1 {
                 let m = sizes[l] * sizes[l + 1];
-                let block = head
-                    .get(start..start + nc * m)
-                    .ok_or_else(|| Error::Config("rule block shorter than the network".into()))?;
+                let block = head.get(start..start + nc * m).ok_or_else(|| Error::WrongLength {
+                    what: "the rule block".into(),
+                    got: head.len(),
+                    expected: nc * setup.sizes.n_synapses(),
+                })?;
                 for s in 0..m {
                     points.extend((0..nc).map(|j| block[j * m + s] as f64));
                 }

@@ -211,11 +211,14 @@ impl Mpi {
             return Ok(None);
         }
         let (universe, provided) = mpi::initialize_with_threading(Threading::Serialized)
-            .ok_or_else(|| Error::Config("MPI was already initialised".into()))?;
+            .ok_or_else(|| Error::Mpi { generation: None, msg: "MPI was already initialised".into() })?;
         if provided < Threading::Serialized {
-            return Err(Error::Config(format!(
-                "the MPI library offers only {provided:?} threading; hebb needs MPI_THREAD_SERIALIZED"
-            )));
+            return Err(Error::Mpi {
+                generation: None,
+                msg: format!(
+                    "the MPI library offers only {provided:?} threading; hebb needs MPI_THREAD_SERIALIZED"
+                ),
+            });
         }
         let world = universe.world();
         let (rank, size) = (world.rank() as usize, world.size() as usize);
@@ -285,15 +288,17 @@ impl Mpi {
             self.collective_failure.set(true);
             return match leader {
                 Err(e) => Err(e),
-                Ok(_) => Err(Error::Config("rank 0 could not start the run".into())),
+                Ok(_) => Err(Error::Mpi { generation: None, msg: "rank 0 could not start the run".into() }),
             };
         }
         let leader = leader?;
         let encode = |p: &Prepared| -> Result<[Vec<u8>; 3]> {
             Ok([
                 p.run.path.to_string_lossy().into_owned().into_bytes(),
-                serde_json::to_vec(&p.setup.cfg).map_err(|e| Error::Config(e.to_string()))?,
-                postcard::to_stdvec(&p.checkpoint).map_err(|e| Error::Config(e.to_string()))?,
+                serde_json::to_vec(&p.setup.cfg)
+                    .map_err(|e| Error::Encode { what: "configuration", msg: e.to_string() })?,
+                postcard::to_stdvec(&p.checkpoint)
+                    .map_err(|e| Error::Encode { what: "checkpoint", msg: e.to_string() })?,
             ])
         };
         let parts = leader.as_ref().map(encode).transpose()?;
@@ -304,10 +309,14 @@ impl Mpi {
         let built = match leader {
             Some(p) => Ok(p),
             None => (|| {
-                let cfg: TrainConfig =
-                    serde_json::from_slice(&cfg).map_err(|e| Error::Config(e.to_string()))?;
-                let checkpoint: Checkpoint =
-                    postcard::from_bytes(&ck).map_err(|e| Error::Config(format!("checkpoint: {e}")))?;
+                let cfg: TrainConfig = serde_json::from_slice(&cfg).map_err(|e| Error::Mpi {
+                    generation: None,
+                    msg: format!("the configuration from rank 0: {e}"),
+                })?;
+                let checkpoint: Checkpoint = postcard::from_bytes(&ck).map_err(|e| Error::Mpi {
+                    generation: None,
+                    msg: format!("the checkpoint from rank 0: {e}"),
+                })?;
                 let path = PathBuf::from(String::from_utf8_lossy(&dir).into_owned());
                 let mut setup = Setup::new(cfg)?;
                 checkpoint.apply_to(&mut setup)?;
@@ -319,9 +328,10 @@ impl Mpi {
         }
         if !self.agree(built.is_ok()) {
             self.collective_failure.set(true);
-            return Err(built
-                .err()
-                .unwrap_or_else(|| Error::Config("another rank could not start the run".into())));
+            return Err(built.err().unwrap_or_else(|| Error::Mpi {
+                generation: None,
+                msg: "another rank could not start the run".into(),
+            }));
         }
         built
     }
@@ -335,10 +345,10 @@ impl Mpi {
             // Chunk replies pack start and length into 32 bits each; every rank sees the same
             // configuration, so every rank fails here.
             self.collective_failure.set(true);
-            return Err(Error::Config(format!(
-                "population {} is too large for MPI runs",
-                p.setup.cfg.es.pop
-            )));
+            return Err(Error::Population {
+                got: p.setup.cfg.es.pop,
+                expected: format!("at most {} for MPI runs", u32::MAX),
+            });
         }
         let threads = if opts.threads > 0 {
             opts.threads
@@ -388,10 +398,9 @@ impl Mpi {
         let res = train_prepared(p, RunOptions { threads, ..opts }, &mut ev);
         match res {
             Ok(summary) => Ok(MpiRun { dir, summary, total_generations, stats: ev.stats }),
-            Err(e) if self.is_leader() && !self.collective_failure.get() => Err(Error::Config(format!(
-                "{e}\nthe run's files are whole; {}",
-                resume_hint(self.size, &dir)
-            ))),
+            Err(e) if self.is_leader() && !self.collective_failure.get() => {
+                Err(Error::MpiStopped { source: Box::new(e), hint: resume_hint(self.size, &dir) })
+            }
             Err(e) => Err(e),
         }
     }

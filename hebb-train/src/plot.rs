@@ -378,13 +378,17 @@ pub fn run_title(cfg: &crate::setup::TrainConfig) -> String {
 pub fn read_log(path: &Path) -> Result<Vec<LogRow>> {
     let file = if path.is_dir() { path.join(files::LOG) } else { path.to_path_buf() };
     if !file.is_file() {
-        return Err(Error::Config(format!("{}: no {} (not a run directory)", path.display(), files::LOG)));
+        return Err(Error::NoFile {
+            dir: path.to_path_buf(),
+            file: files::LOG,
+            hint: "not a run directory".into(),
+        });
     }
     let corrupt = |e: csv::Error| Error::Corrupt { path: file.clone(), msg: e.to_string() };
     let mut r = csv::Reader::from_path(&file).map_err(corrupt)?;
     let rows = r.deserialize().collect::<std::result::Result<Vec<LogRow>, _>>().map_err(corrupt)?;
     if rows.is_empty() {
-        return Err(Error::Config(format!("{}: the log has no generations yet", file.display())));
+        return Err(Error::Corrupt { path: file, msg: "the log has no generations yet".into() });
     }
     Ok(rows)
 }

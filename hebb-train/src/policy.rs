@@ -67,13 +67,9 @@ impl PlasticNet for HeapNetwork {
 /// The layer list `n_in → hidden… → n_out`, checked (1 to 8 plastic layers, sizes 1..=65536).
 pub fn shape(n_in: usize, hidden: &[usize], n_out: usize) -> Result<Shape> {
     let sizes: Vec<usize> = std::iter::once(n_in).chain(hidden.iter().copied()).chain([n_out]).collect();
-    Shape::new(&sizes).map_err(|e| {
-        Error::Config(format!(
-            "network {}: {e} (hidden layers: at most {}, each 1..={})",
-            sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("-"),
-            hebb_core::MAX_LAYERS - 1,
-            hebb_core::MAX_LAYER_SIZE
-        ))
+    Shape::new(&sizes).map_err(|source| Error::Network {
+        sizes: sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("-"),
+        source,
     })
 }
 

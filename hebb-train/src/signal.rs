@@ -36,7 +36,8 @@ pub fn install() -> crate::Result<()> {
         let mut signals = match Signals::new([SIGINT, SIGTERM]) {
             Ok(s) => s,
             Err(e) => {
-                result = Err(crate::Error::Config(format!("installing the signal handler: {e}")));
+                result =
+                    Err(crate::Error::System { what: "installing the signal handler", msg: e.to_string() });
                 return;
             }
         };

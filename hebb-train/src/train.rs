@@ -169,7 +169,7 @@ impl PopulationEvaluator for LocalEvaluator {
                                 dir: Default::default(),
                             });
                         }
-                        let w = worker.as_mut().map_err(|e| Error::Config(e.to_string()))?;
+                        let w = worker.as_mut().map_err(|e| Error::Worker { msg: e.to_string() })?;
                         evaluate_candidate(setup, state, w, i)
                     },
                 )

@@ -23,7 +23,12 @@ impl GifWriter {
     /// hundredths of a second.
     pub fn new(scale: usize, delay_cs: u16) -> Result<Self> {
         if !(1..=16).contains(&scale) {
-            return Err(Error::Config(format!("--scale must be 1..=16, got {scale}")));
+            return Err(Error::OutOfRange {
+                flag: "--scale".into(),
+                field: None,
+                expected: "1..=16".into(),
+                got: scale.to_string(),
+            });
         }
         Ok(GifWriter { scale, delay_cs, width: 0, height: 0, frames: Vec::new() })
     }
@@ -41,21 +46,18 @@ impl GifWriter {
     /// Adds a frame (all frames must have the same size).
     pub fn push(&mut self, f: Frame<'_>) -> Result<()> {
         if f.rgb.len() != f.width * f.height * 3 || f.width == 0 || f.height == 0 {
-            return Err(Error::Config(format!(
-                "bad frame: {}×{} with {} bytes",
-                f.width,
-                f.height,
-                f.rgb.len()
-            )));
+            return Err(Error::Video {
+                msg: format!("bad frame: {}×{} with {} bytes", f.width, f.height, f.rgb.len()),
+            });
         }
         let (w, h) = (f.width * self.scale, f.height * self.scale);
         if self.frames.is_empty() {
             (self.width, self.height) = (w, h);
         } else if (w, h) != (self.width, self.height) {
-            return Err(Error::Config("frames of different sizes".into()));
+            return Err(Error::Video { msg: "frames of different sizes".into() });
         }
         if w > u16::MAX as usize || h > u16::MAX as usize {
-            return Err(Error::Config(format!("frame {w}×{h} too large for a GIF")));
+            return Err(Error::Video { msg: format!("frame {w}×{h} too large for a GIF") });
         }
         let mut out = vec![0u8; w * h * 3];
         for y in 0..h {
@@ -72,9 +74,9 @@ impl GifWriter {
     /// stored exactly; others are quantised by the encoder.
     pub fn encode(&self) -> Result<Vec<u8>> {
         if self.frames.is_empty() {
-            return Err(Error::Config("no frames to write".into()));
+            return Err(Error::Video { msg: "no frames to write".into() });
         }
-        let gif_err = |e: gif::EncodingError| Error::Config(format!("GIF encoding: {e}"));
+        let gif_err = |e: gif::EncodingError| Error::Video { msg: format!("GIF encoding: {e}") };
         let mut buf = Vec::new();
         {
             let (w, h) = (self.width as u16, self.height as u16);

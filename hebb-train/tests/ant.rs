@@ -327,7 +327,9 @@ fn registry_variants_and_morphologies() {
     assert_eq!((e.name(), e.obs_dim(), e.action_space().n_outputs()), ("ant-bullet", 28, 8));
     assert_eq!(env::make("ant", Some("damaged-left")).unwrap().name(), "ant");
     match env::make("ant-bullet", Some("three-legged")) {
-        Err(Error::Config(m)) => assert!(m.contains("standard") && m.contains("damaged-right"), "{m}"),
+        Err(Error::Unknown { what: "ant morphology", known, .. }) => {
+            assert!(known.contains("standard") && known.contains("damaged-right"), "{known}")
+        }
         Err(e) => panic!("wrong error {e}"),
         Ok(_) => panic!("unknown morphology accepted"),
     }

@@ -95,9 +95,11 @@ pub fn run(a: EvalArgs) -> Result<()> {
             }
         }
     } else if a.out.is_some() {
-        return Err(Error::Config(
-            "--out is the directory of --plot-weights' figures; add --plot-weights".into(),
-        ));
+        return Err(Error::Conflict {
+            option: "--out",
+            with: "--plot-weights",
+            why: "--out is the directory of --plot-weights' figures; add --plot-weights".into(),
+        });
     }
     Ok(())
 }

@@ -18,13 +18,14 @@ pub fn run(a: InspectArgs) -> Result<()> {
     let file = if file.is_dir() {
         let rule = file.join(files::RULE);
         if !rule.exists() {
-            return Err(Error::Config(format!(
-                "{} holds no {} (static-weight runs have no rule; an unfinished run gets one \
-                 with `hebb export {}`)",
-                file.display(),
-                files::RULE,
-                file.display()
-            )));
+            return Err(Error::NoFile {
+                hint: format!(
+                    "static-weight runs have no rule; an unfinished run gets one with `hebb export {}`",
+                    file.display()
+                ),
+                dir: file,
+                file: files::RULE,
+            });
         }
         rule
     } else {

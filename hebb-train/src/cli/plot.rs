@@ -27,7 +27,11 @@ pub struct PlotArgs {
 pub fn run(a: PlotArgs) -> Result<()> {
     let labels = match a.labels {
         Some(l) if l.len() != a.runs.len() => {
-            return Err(Error::Config(format!("--labels has {} labels for {} runs", l.len(), a.runs.len())));
+            return Err(Error::Conflict {
+                option: "--labels",
+                with: "the runs",
+                why: format!("--labels has {} labels for {} runs", l.len(), a.runs.len()),
+            });
         }
         Some(l) => l,
         // One run: the figure training draws (legend "mean", …; title from its config).

@@ -136,9 +136,11 @@ fn preset(name: &str) -> Result<TrainConfig> {
         "ant-short" => Ok(hebb_train::setup::ant_short_preset()),
         "car" => Ok(hebb_train::setup::car_preset()),
         "car-short" => Ok(hebb_train::setup::car_short_preset()),
-        _ => Err(Error::Config(format!(
-            "unknown preset `{name}` (available: cartpole, ant, ant-short, car, car-short)"
-        ))),
+        _ => Err(Error::Unknown {
+            what: "preset",
+            name: name.to_string(),
+            known: "cartpole, ant, ant-short, car, car-short".into(),
+        }),
     }
 }
 

@@ -140,7 +140,7 @@ impl MpiEvaluator<'_> {
                 });
                 self.stats.request_bytes += served * 16;
                 self.stats.requests += served;
-                outs.map_err(|_| Error::Config("an evaluation thread panicked".into()))
+                outs.map_err(|_| Error::Mpi { generation: None, msg: "an evaluation thread panicked".into() })
             }
             Balance::Dynamic => {
                 let lock = Mutex::new(());
@@ -236,18 +236,21 @@ impl MpiEvaluator<'_> {
         if !failed.is_empty() {
             self.mpi.collective_failure.set(true);
             return Err(match local_error {
-                Some(e) => Error::Config(format!("generation {g}: {e}")),
-                None => Error::Config(format!(
-                    "generation {g}: rank(s) {failed:?} failed to evaluate their candidates (their message is above)"
-                )),
+                Some(e) => Error::Mpi { generation: Some(g), msg: e.to_string() },
+                None => Error::Mpi {
+                    generation: Some(g),
+                    msg: format!(
+                        "rank(s) {failed:?} failed to evaluate their candidates (their message is above)"
+                    ),
+                },
             });
         }
         if let Some(i) = seen.iter().position(|&c| c != 1) {
             self.mpi.collective_failure.set(true);
-            return Err(Error::Config(format!(
-                "generation {g}: candidate {i} was evaluated {} times (ranks out of step?)",
-                seen[i]
-            )));
+            return Err(Error::Mpi {
+                generation: Some(g),
+                msg: format!("candidate {i} was evaluated {} times (ranks out of step?)", seen[i]),
+            });
         }
         Ok(())
     }
@@ -285,11 +288,14 @@ impl PopulationEvaluator for MpiEvaluator<'_> {
         self.mpi.world.all_gather_into(&h, &mut all[..]);
         if let Some(r) = all.iter().position(|&x| x != all[0]) {
             self.mpi.collective_failure.set(true);
-            return Err(Error::Config(format!(
-                "rank {r}'s ES state differs from rank 0's after generation {} (different binaries or \
-                 floating-point behaviour across nodes?)",
-                state.generation
-            )));
+            return Err(Error::Mpi {
+                generation: None,
+                msg: format!(
+                    "rank {r}'s ES state differs from rank 0's after generation {} (different binaries or \
+                     floating-point behaviour across nodes?)",
+                    state.generation
+                ),
+            });
         }
         Ok(())
     }

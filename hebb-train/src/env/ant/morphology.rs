@@ -175,10 +175,11 @@ impl Morphology {
             "standard" => Ok(Morphology::standard()),
             "damaged-right" => Ok(shorten(3)),
             "damaged-left" => Ok(shorten(0)),
-            _ => Err(Error::Config(format!(
-                "unknown ant morphology `{name}` (known: {}; or a path ending in .json)",
-                known()
-            ))),
+            _ => Err(Error::Unknown {
+                what: "ant morphology",
+                name: name.to_string(),
+                known: format!("{}; or a path ending in .json", known()),
+            }),
         }
     }
 
@@ -191,10 +192,17 @@ impl Morphology {
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Morphology> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let file: MorphologyFile = serde_json::from_str(&text)
-            .map_err(|e| Error::Config(format!("{}: bad morphology file: {e}", path.display())))?;
-        Morphology::from_file(&file, &path.display().to_string())
-            .map_err(|e| Error::Config(format!("{}: {e}", path.display())))
+        let file: MorphologyFile = serde_json::from_str(&text).map_err(|e| Error::Morphology {
+            path: Some(path.to_path_buf()),
+            line: Some(e.line()).filter(|&l| l > 0),
+            msg: format!("bad morphology file: {e}"),
+        })?;
+        Morphology::from_file(&file, &path.display().to_string()).map_err(|e| match e {
+            Error::Morphology { path: None, line, msg } => {
+                Error::Morphology { path: Some(path.to_path_buf()), line, msg }
+            }
+            e => Error::Morphology { path: Some(path.to_path_buf()), line: None, msg: e.to_string() },
+        })
     }
 
     /// Resolves a parsed file against its base; `default_name` names it if the file does not.
@@ -203,7 +211,11 @@ impl Morphology {
         m.name = file.name.clone().unwrap_or_else(|| default_name.to_string());
         if let Some(legs) = &file.legs {
             if legs.len() != 4 {
-                return Err(Error::Config(format!("`legs` must list 4 legs, found {}", legs.len())));
+                return Err(Error::Morphology {
+                    path: None,
+                    line: None,
+                    msg: format!("`legs` must list 4 legs, found {}", legs.len()),
+                });
             }
             for (k, (leg, spec)) in m.legs.iter_mut().zip(legs).enumerate() {
                 let deg = |r: [f32; 2]| r.map(f32::to_radians);
@@ -237,8 +249,13 @@ impl Morphology {
     /// Checks that every number is finite, radii positive, ranges non-empty and axes non-zero.
     pub fn validate(&self) -> Result<()> {
         for (k, leg) in self.legs.iter().enumerate() {
-            let bad =
-                |what: &str| Err(Error::Config(format!("morphology `{}` leg {}: {what}", self.name, k + 1)));
+            let bad = |what: &str| {
+                Err(Error::Morphology {
+                    path: None,
+                    line: None,
+                    msg: format!("morphology `{}` leg {}: {what}", self.name, k + 1),
+                })
+            };
             let vecs = [leg.hip_mount, leg.upper, leg.lower, leg.ankle_axis];
             if !vecs
                 .iter()
@@ -324,7 +341,7 @@ mod tests {
     }
 
     #[test]
-    fn bad_files_are_config_errors() {
+    fn bad_files_are_morphology_errors() {
         for text in [
             r#"{"legs":[{}]}"#,
             r#"{"legs":[{"radius":-1},{},{},{}]}"#,
@@ -333,7 +350,8 @@ mod tests {
             r#"{"base":"nope"}"#,
         ] {
             let f: MorphologyFile = serde_json::from_str(text).unwrap();
-            assert!(matches!(Morphology::from_file(&f, "t"), Err(Error::Config(_))), "{text}");
+            let e = Morphology::from_file(&f, "t");
+            assert!(matches!(e, Err(Error::Morphology { path: None, .. } | Error::Unknown { .. })), "{text}");
         }
         assert!(serde_json::from_str::<MorphologyFile>(r#"{"legz":[]}"#).is_err());
         assert!(matches!(Morphology::resolve("/nonexistent/m.json"), Err(Error::Io { .. })));

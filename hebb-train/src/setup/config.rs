@@ -1,26 +1,26 @@
-//! What a run trains: the environment, the agent (mode, rule, network) and the ES settings —
-//! the `config.json` of a run directory — and the parameter layout derived from it.
+//! The configuration of a run ([`TrainConfig`], its options beyond the paper and the spaces of
+//! an external environment), the limits its values are checked against, and the checks.
 
 use std::str::FromStr;
 
-use hebb_core::{CoeffLayout, Coefficients, Kernel, Plasticity, RuleKind, RuleTable, Shape, WeightInit};
+use hebb_core::{Plasticity, WeightInit};
 use serde::{Deserialize, Serialize};
 
-use crate::env::{Env, EnvFactory, FrontEnd, Space, Task};
+use crate::env::Space;
 use crate::error::{Error, Result};
 use crate::es::{EsConfig, ParamInit};
-use crate::policy::{self, ActionMapping, HIDDEN, PlasticNet, make_net, net_config};
+use crate::policy::HIDDEN;
 
 /// Everything that defines a training run. Saved as `config.json` in the run directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     /// Environment name: a built-in (see [`crate::env::ENVS`]) or, for a run of a user's own
-    /// environment, the name of its [`EnvFactory`].
+    /// environment, the name of its [`EnvFactory`](crate::env::EnvFactory).
     pub env: String,
     /// Environment variants (morphologies) the fitness averages over; empty: the default.
     pub variants: Vec<String>,
     /// Use the environment's own fitness protocol (the paper's, for the quadruped and the car;
-    /// see [`Task::fitness_protocol`]).
+    /// see [`Task::fitness_protocol`](crate::env::Task::fitness_protocol)).
     pub paper_fitness: bool,
     /// Rule name (`ABCD_lr`, …); ignored by static runs.
     pub rule: String,
@@ -29,7 +29,8 @@ pub struct TrainConfig {
     /// The static-weight baseline: weights evolved directly, no plasticity.
     pub static_weights: bool,
     /// Per-layer max-|w| normalisation after each update (`None`: the environment's default,
-    /// [`Task::normalize`] — the paper's choice, on for everything but the quadruped).
+    /// [`Task::normalize`](crate::env::Task::normalize) — the paper's choice, on for everything
+    /// but the quadruped).
     pub normalize: Option<bool>,
     /// ES hyper-parameters.
     pub es: EsConfig,
@@ -170,7 +171,7 @@ pub struct ExternalEnv {
 impl ExternalEnv {
     /// The action space, checked: at least one action; a box with finite bounds, `low ≤ high`.
     pub fn action_space(&self) -> Result<Space> {
-        let bad = |m: String| Err(Error::Config(format!("external environment: {m}")));
+        let bad = |msg: String| Err(Error::External { msg });
         let bounded = self.low.iter().zip(&self.high).all(|(l, h)| l.is_finite() && h.is_finite() && l <= h);
         match self.discrete {
             Some(0) => bad("a discrete action space needs at least one action".into()),
@@ -186,7 +187,7 @@ impl ExternalEnv {
     }
 }
 
-fn default_hidden() -> Vec<usize> {
+pub(super) fn default_hidden() -> Vec<usize> {
     HIDDEN.to_vec()
 }
 
@@ -267,7 +268,7 @@ pub(crate) fn pool(threads: usize) -> Result<rayon::ThreadPool> {
         .num_threads(threads)
         .stack_size(8 << 20)
         .build()
-        .map_err(|e| Error::Config(format!("thread pool: {e}")))
+        .map_err(|e| Error::System { what: "thread pool", msg: e.to_string() })
 }
 
 impl TrainConfig {
@@ -284,10 +285,10 @@ impl TrainConfig {
             })
         };
         if es.pop < 2 || !es.pop.is_multiple_of(2) || es.pop > MAX_POP {
-            return Err(Error::Config(format!(
-                "population must be even and ≥ 2 (mirrored pairs), at most {MAX_POP}: --pop (es.pop) got {}",
-                es.pop
-            )));
+            return Err(Error::Population {
+                got: es.pop,
+                expected: format!("even and ≥ 2 (mirrored pairs), at most {MAX_POP}"),
+            });
         }
         let positive = |v: f64| v.is_finite() && v > 0.0;
         let non_negative = |v: f64| v.is_finite() && v >= 0.0;
@@ -319,11 +320,13 @@ impl TrainConfig {
         let o = &self.options;
         o.plasticity()?;
         if !o.is_paper() && self.static_weights {
-            return Err(Error::Config(
-                "--hebb-every, --avg-window, --rule-scope and --merge-* shape the plasticity rule; \
-                 a --static run has none"
+            return Err(Error::Conflict {
+                option: "--hebb-every, --avg-window, --rule-scope, --merge-*",
+                with: "--static",
+                why: "--hebb-every, --avg-window, --rule-scope and --merge-* shape the plasticity rule; \
+                      a --static run has none"
                     .into(),
-            ));
+            });
         }
         if let Some(m) = o.merge {
             if m.every == 0 {
@@ -334,9 +337,12 @@ impl TrainConfig {
                 return bad("--merge-k", "options.merge.k", &range, &m.k);
             }
             if o.scope == RuleScope::Neuron {
-                return Err(Error::Config(
-                    "rule merging clusters per-synapse rules; drop --rule-scope neuron or --merge-*".into(),
-                ));
+                return Err(Error::Conflict {
+                    option: "--merge-*",
+                    with: "--rule-scope neuron",
+                    why: "rule merging clusters per-synapse rules; drop --rule-scope neuron or --merge-*"
+                        .into(),
+                });
             }
         }
         if self.variants.len() > MAX_VARIANTS {
@@ -364,302 +370,5 @@ pub fn parse_init(s: &str) -> Result<WeightInit> {
             value: s.to_string(),
             expected: "uni, normal or coevolve".into(),
         }),
-    }
-}
-
-/// The name of the built-in car-racing environment (pixels through the CNN front end).
-pub const CAR_ENV: &str = "car-racing";
-
-/// The paper's car-racing setting (docs/method.md and docs/environments.md): CarRacing-v0 with the paper's scoring (early
-/// stop after more than 20 steps of negative reward), the CNN front end evolved with the rules,
-/// ABCD_lr head from U(−0.1, 0.1) weights with per-layer normalisation, population 200,
-/// 300 generations, lr 0.2, σ 0.1.
-pub fn car_preset() -> TrainConfig {
-    TrainConfig {
-        env: CAR_ENV.into(),
-        variants: vec![],
-        paper_fitness: true,
-        rule: "ABCD_lr".into(),
-        init: "uni".into(),
-        static_weights: false,
-        normalize: None,
-        es: EsConfig { pop: 200, ..EsConfig::default() },
-        generations: 300,
-        episodes: 1,
-        seed: 1,
-        checkpoint_every: 5,
-        hidden: default_hidden(),
-        external: None,
-        options: RuleOptions::default(),
-    }
-}
-
-/// The car preset on a budget for a 2-core machine: population 64, 100 generations
-/// (≈ 1/9 of the paper's episodes).
-pub fn car_short_preset() -> TrainConfig {
-    TrainConfig { es: EsConfig { pop: 64, ..car_preset().es }, generations: 100, ..car_preset() }
-}
-
-/// The paper's quadruped setting (docs/method.md and docs/environments.md): AntBulletEnv as pybullet simulates it, trained
-/// on the standard and damaged-right morphologies with the paper's fitness protocol,
-/// population 500, 500 generations, lr 0.2, σ 0.1, ABCD_lr from U(−0.1, 0.1) weights.
-pub fn ant_preset() -> TrainConfig {
-    TrainConfig {
-        env: "ant-bullet".into(),
-        variants: vec!["standard".into(), "damaged-right".into()],
-        paper_fitness: true,
-        rule: "ABCD_lr".into(),
-        init: "uni".into(),
-        static_weights: false,
-        normalize: None,
-        es: EsConfig { pop: 500, ..EsConfig::default() },
-        generations: 500,
-        episodes: 1,
-        seed: 1,
-        checkpoint_every: 5,
-        hidden: default_hidden(),
-        external: None,
-        options: RuleOptions::default(),
-    }
-}
-
-/// The quadruped preset on a budget that fits a 2-core machine in well under an hour: the
-/// paper's everything, but population 128 and 200 generations (≈ 1/10 of the paper's episodes).
-pub fn ant_short_preset() -> TrainConfig {
-    TrainConfig { es: EsConfig { pop: 128, ..ant_preset().es }, generations: 200, ..ant_preset() }
-}
-
-/// A validated configuration with everything derived from it, and the factory of its
-/// environments.
-#[derive(Debug, Clone)]
-pub struct Setup {
-    /// The configuration.
-    pub cfg: TrainConfig,
-    /// Builds the run's environments.
-    pub env: EnvFactory,
-    /// What the environment declared about its task.
-    pub task: Task,
-    /// The rule (meaningful for Hebbian runs).
-    pub rule: RuleKind,
-    /// Weight initialisation.
-    pub init: WeightInit,
-    /// Network sizes (of the head, after the CNN, where there is one).
-    pub sizes: Shape,
-    /// Length of the environment's observation (the CNN's input where there is one).
-    pub obs_dim: usize,
-    /// Number of evolved CNN weights (0: no CNN front end).
-    pub n_cnn: usize,
-    /// Output → action mapping.
-    pub mapping: ActionMapping,
-    /// Whether layers are normalised.
-    pub normalize: bool,
-    /// Length of the evolved vector.
-    pub dim: usize,
-    /// Length of its first (penalised) block: the rule coefficients, or the weights of a
-    /// static run.
-    pub n_penalized: usize,
-    /// How the rule's coefficients map onto synapses.
-    pub layout: CoeffLayout,
-    /// How often the Hebbian update runs and over how many steps it averages.
-    pub plasticity: Plasticity,
-    /// The shared rules after a merge ([`CoeffLayout::Shared`]); `None` before.
-    pub shared: Option<SharedRules>,
-}
-
-/// The blocks of a parameter vector: `[head | cnn | init]` (the rule file's order).
-#[derive(Debug, Clone, Copy)]
-pub struct Parts<'a> {
-    /// Rule coefficients (Hebbian) or weights (static), interchange layout.
-    pub head: &'a [f32],
-    /// CNN weights (empty without a CNN).
-    pub cnn: &'a [f32],
-    /// Co-evolved initial weights (empty unless `--init coevolve`).
-    pub init: &'a [f32],
-}
-
-impl Setup {
-    /// Validates `cfg` (names, sizes, population) and derives the layout, for the built-in
-    /// environment `cfg.env` names.
-    pub fn new(cfg: TrainConfig) -> Result<Self> {
-        cfg.validate()?;
-        let env = match &cfg.external {
-            // Stepped outside hebb (the `hebb` Python package): the layout comes from the
-            // recorded spaces, and nothing here can build one.
-            Some(_) => {
-                let name = cfg.env.clone();
-                EnvFactory::new(cfg.env.clone(), move |_| {
-                    Err(Error::Config(format!(
-                        "environment `{name}` is not built into hebb (the run stepped it in Python); \
-                         evaluate it from Python with hebb.evaluate"
-                    )))
-                })
-            }
-            None => EnvFactory::builtin(&cfg.env)?,
-        };
-        Setup::with_env(cfg, env)
-    }
-
-    /// Like [`Setup::new`], for the environments `env` builds (a user's own, or a built-in).
-    /// The run records `env`'s name as its `cfg.env`.
-    pub fn with_env(mut cfg: TrainConfig, env: EnvFactory) -> Result<Self> {
-        cfg.validate()?;
-        cfg.env = env.name().to_string();
-        let rule = RuleKind::from_str(&cfg.rule).map_err(|_| Error::BadValue {
-            what: "rule",
-            flag: "--rule",
-            field: "rule",
-            value: cfg.rule.clone(),
-            expected: format!("one of {}", RuleKind::ALL.map(|r| r.name()).join(", ")),
-        })?;
-        let init = parse_init(&cfg.init)?;
-        if cfg.static_weights && init == WeightInit::Coevolve {
-            return Err(Error::Config(
-                "--static evolves the weights themselves; drop --init coevolve".into(),
-            ));
-        }
-        let (task, obs_dim, space) = match &cfg.external {
-            Some(x) => {
-                if crate::env::ENVS.iter().any(|(n, _)| *n == cfg.env) {
-                    return Err(Error::Config(format!(
-                        "`{}` is a built-in environment; an external one needs another name",
-                        cfg.env
-                    )));
-                }
-                if !cfg.variants.is_empty() || cfg.paper_fitness {
-                    return Err(Error::Config(
-                        "an external environment has no variants and no paper fitness protocol".into(),
-                    ));
-                }
-                (Task::default(), x.obs_dim, x.action_space()?)
-            }
-            None => {
-                let first = env.make(cfg.variants.first().map(String::as_str), cfg.paper_fitness)?;
-                for v in cfg.variants.iter().skip(1) {
-                    env.make(Some(v), cfg.paper_fitness)?;
-                }
-                (first.task(), first.obs_dim(), first.action_space())
-            }
-        };
-        if cfg.paper_fitness && !task.fitness_protocol {
-            return Err(Error::NoFitnessProtocol { env: cfg.env.clone() });
-        }
-        let (n_in, n_cnn) = match task.front_end {
-            FrontEnd::Raw => (obs_dim, 0),
-            FrontEnd::CarCnn if obs_dim == hebb_core::cnn::IN_LEN => {
-                (hebb_core::cnn::OUT_LEN, hebb_core::cnn::N_WEIGHTS)
-            }
-            FrontEnd::CarCnn => {
-                return Err(Error::Config(format!(
-                    "environment `{}` asks for the CNN front end, which takes {} values (3×84×84), \
-                     but observes {obs_dim}",
-                    cfg.env,
-                    hebb_core::cnn::IN_LEN
-                )));
-            }
-        };
-        let sizes = policy::shape(n_in, &cfg.hidden, space.n_outputs())?;
-        let mapping = ActionMapping::for_task(task.actions, &space)?;
-        let normalize = cfg.normalize.unwrap_or(task.normalize);
-        let n_syn = sizes.n_synapses();
-        let layout = match cfg.options.scope {
-            RuleScope::Synapse => CoeffLayout::PerSynapse,
-            RuleScope::Neuron => CoeffLayout::PerNeuron,
-        };
-        let (dim, n_penalized) = if cfg.static_weights {
-            (n_syn + n_cnn, n_syn)
-        } else {
-            let n_c = layout.n_coefficients(rule, &sizes);
-            (n_c + n_cnn + if init == WeightInit::Coevolve { n_syn } else { 0 }, n_c)
-        };
-        let plasticity = cfg.options.plasticity()?;
-        Ok(Setup {
-            cfg,
-            env,
-            task,
-            rule,
-            init,
-            sizes,
-            obs_dim,
-            n_cnn,
-            mapping,
-            normalize,
-            dim,
-            n_penalized,
-            layout,
-            plasticity,
-            shared: None,
-        })
-    }
-
-    /// This setup after a merge to `shared` rules: the rule block becomes `n_rules` rules
-    /// (shared layout), the rest of the vector is unchanged.
-    pub fn with_shared(&self, shared: SharedRules) -> Result<Setup> {
-        if self.cfg.static_weights || self.layout == CoeffLayout::PerNeuron {
-            return Err(Error::Config("only per-synapse rules can be merged".into()));
-        }
-        if shared.index.len() != self.sizes.n_synapses()
-            || shared.n_rules == 0
-            || shared.n_rules > hebb_core::MAX_SHARED_RULES
-            || shared.index.iter().any(|&i| usize::from(i) >= shared.n_rules)
-        {
-            return Err(Error::Config(format!(
-                "shared rules: {} indices for {} synapses, {} rules",
-                shared.index.len(),
-                self.sizes.n_synapses(),
-                shared.n_rules
-            )));
-        }
-        let n_c = shared.n_rules * self.rule.n_coeffs();
-        let rest = self.dim - self.n_penalized;
-        Ok(Setup {
-            dim: n_c + rest,
-            n_penalized: n_c,
-            layout: CoeffLayout::Shared,
-            shared: Some(shared),
-            ..self.clone()
-        })
-    }
-
-    /// The rule table of a parameter vector's rule block (`Parts::head`), in this setup's
-    /// layout.
-    pub fn rule_table<'a>(&'a self, head: &'a [f32]) -> Result<RuleTable<'a>> {
-        let data = Coefficients::F32(head);
-        Ok(match &self.shared {
-            Some(s) => RuleTable::shared(self.rule, self.sizes, data, &s.index)?,
-            None => RuleTable::with_layout(self.rule, self.layout, self.sizes, data)?,
-        })
-    }
-
-    /// Splits a parameter vector of length [`Setup::dim`] into its blocks.
-    pub fn split<'a>(&self, params: &'a [f32]) -> Result<Parts<'a>> {
-        if params.len() != self.dim {
-            return Err(Error::Config(format!(
-                "parameter vector has {} values, expected {}",
-                params.len(),
-                self.dim
-            )));
-        }
-        let (head, rest) = params.split_at(self.n_penalized);
-        let (cnn, init) = rest.split_at(self.n_cnn);
-        Ok(Parts { head, cnn, init })
-    }
-
-    /// The environment variants evaluated (at least one: `None` is the default).
-    pub fn variants(&self) -> Vec<Option<String>> {
-        if self.cfg.variants.is_empty() {
-            vec![None]
-        } else {
-            self.cfg.variants.iter().cloned().map(Some).collect()
-        }
-    }
-
-    /// Builds the environment for a variant (with the fitness protocol if the run uses it).
-    pub fn make_env(&self, variant: Option<&str>) -> Result<Box<dyn Env>> {
-        self.env.make(variant, self.cfg.paper_fitness)
-    }
-
-    /// Builds the network, with the fastest kernel (all kernels give the same bits).
-    pub fn make_net(&self) -> Result<Box<dyn PlasticNet>> {
-        make_net(&self.sizes, net_config(&self.mapping, self.normalize, Kernel::best()))
     }
 }
