@@ -59,6 +59,27 @@ pub enum Error {
     Misaligned,
 }
 
+impl Error {
+    /// A stable number for each variant (1-based, in declaration order; never reused): how the
+    /// error travels over the host ↔ MCU wire protocol, as the detail word of a
+    /// [`crate::wire::ErrorCode::Core`] or [`crate::wire::ErrorCode::NoRule`] reply.
+    pub const fn number(&self) -> u32 {
+        match self {
+            Error::Length { .. } => 1,
+            Error::RuleMismatch { .. } => 2,
+            Error::UnknownRule(_) => 3,
+            Error::NonFiniteObservation { .. } => 4,
+            Error::BadMagic => 5,
+            Error::UnsupportedVersion(_) => 6,
+            Error::ShapeMismatch { .. } => 7,
+            Error::Truncated => 8,
+            Error::CrcMismatch { .. } => 9,
+            Error::InvalidField(_) => 10,
+            Error::Misaligned => 11,
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -92,3 +113,29 @@ impl core::error::Error for Error {}
 
 /// `Result` with the core [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    /// The wire numbers are 1, 2, … in declaration order, one per variant.
+    #[test]
+    fn wire_numbers_are_distinct_and_in_order() {
+        let all = [
+            Error::Length { what: "x", expected: 1, got: 2 },
+            Error::RuleMismatch { expected: crate::RuleKind::A, got: crate::RuleKind::ABCDLr },
+            Error::UnknownRule(99),
+            Error::NonFiniteObservation { index: 3 },
+            Error::BadMagic,
+            Error::UnsupportedVersion(9),
+            Error::ShapeMismatch { expected: crate::AntNet::SHAPE.into(), got: crate::CarHead::SHAPE.into() },
+            Error::Truncated,
+            Error::CrcMismatch { stored: 1, computed: 2 },
+            Error::InvalidField("f"),
+            Error::Misaligned,
+        ];
+        let numbers: [u32; 11] = core::array::from_fn(|i| all[i].number());
+        assert_eq!(numbers, core::array::from_fn(|i| i as u32 + 1));
+        assert_eq!(crate::wire::core_error_number(&Error::Misaligned), 11);
+    }
+}

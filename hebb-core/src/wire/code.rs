@@ -76,20 +76,10 @@ impl fmt::Display for ErrorCode {
 }
 
 impl core::error::Error for ErrorCode {}
-/// A stable number for each `hebb-core` [`Error`] variant (1-based, in declaration order), for
-/// the detail word of an error reply.
+
+/// The number a `hebb-core` [`Error`] travels as in the detail word of an error reply:
+/// [`Error::number`], which is defined next to the error type so that a new variant gets its
+/// number where it is declared.
 pub fn core_error_number(e: &Error) -> u32 {
-    match e {
-        Error::Length { .. } => 1,
-        Error::RuleMismatch { .. } => 2,
-        Error::UnknownRule(_) => 3,
-        Error::NonFiniteObservation { .. } => 4,
-        Error::BadMagic => 5,
-        Error::UnsupportedVersion(_) => 6,
-        Error::ShapeMismatch { .. } => 7,
-        Error::Truncated => 8,
-        Error::CrcMismatch { .. } => 9,
-        Error::InvalidField(_) => 10,
-        Error::Misaligned => 11,
-    }
+    e.number()
 }
