@@ -4,7 +4,7 @@
 For each track seed, Gymnasium's CarRacing-v3 (Box2D; its car model, `car_dynamics.py`, is
 gym 0.17's CarRacing-v0 car) is reset, its track points are saved, and each family of scripted
 inputs (steer, gas, brake) is replayed from the start line; every step the hull's position,
-heading, velocity, the tiles visited and the number of wheels on a road tile are recorded (every STRIDE-th step kept).
+heading, velocity, the tiles visited, the number of wheels on a road tile and the front-left wheel's steering angle are recorded (every STRIDE-th step kept).
 `cargo run --release -p hebb-train --example car_box2d` replays the same inputs on the same
 tracks in hebb's `car-racing` and compares (docs/car-fidelity.md).
 
@@ -60,7 +60,8 @@ def main():
                 if t % STRIDE == STRIDE - 1 or term or trunc:
                     rec.append([t + 1, round(h.position[0], 4), round(h.position[1], 4), round(h.angle, 5),
                                 round(h.linearVelocity[0], 4), round(h.linearVelocity[1], 4),
-                                int(u.tile_visited_count), sum(1 for w in u.car.wheels if w.tiles)])
+                                int(u.tile_visited_count), sum(1 for w in u.car.wheels if w.tiles),
+                                round(u.car.wheels[0].joint.angle, 4)])
                 if term or trunc:
                     break
             runs[name] = rec

@@ -76,15 +76,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if series {
                 for (i, (o, g)) in r.hebb.iter().zip(&r.box2d).enumerate() {
                     println!(
-                        "  seed {} step {:4}: Box2D v {:6.2} heading {:+.3} wheels on road {} | hebb v {:6.2} heading {:+.3} wheels on road {} | gap {:6.2} m",
+                        "  seed {} step {:4}: Box2D v {:6.2} heading {:+.3} on road {} steer {:+.2} | hebb v {:6.2} heading {:+.3} on road {} steer {:+.2} | gap {:6.2} m",
                         r.seed,
                         g[0],
                         speed(g),
                         g[3] - r.start_heading,
                         g[7],
+                        g[8],
                         speed(o),
                         o[3] - r.start_heading,
                         o[7],
+                        o[8],
                         gap(r, i)
                     );
                 }

@@ -7,8 +7,9 @@ use hebb_train::env::car::scene::OBS_LEN;
 use hebb_train::env::{Action, Env};
 use serde_json::Value;
 
-/// One sample: step, x, y, heading, vx, vy, tiles visited, wheels on a road tile.
-pub type Sample = [f64; 8];
+/// One sample: step, x, y, heading, vx, vy, tiles visited, wheels on a road tile, the
+/// front-left wheel's steering angle.
+pub type Sample = [f64; 9];
 
 /// One input family on one track: both cars' samples (Box2D first) and the start heading.
 pub struct Run {
@@ -68,6 +69,7 @@ pub fn replay(path: &str) -> Result<(String, Vec<Run>), Box<dyn std::error::Erro
                         vy as f64,
                         env.tiles_visited() as f64,
                         on_road as f64,
+                        env.car().joint_angles()[0] as f64,
                     ]);
                 }
                 if s.done() {
