@@ -23,6 +23,7 @@ mod scalar;
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 mod vfp;
 
+use crate::cpu::avx2_available;
 #[cfg(target_arch = "x86_64")]
 pub(crate) use block::{dispatch, update_span_lanes};
 pub(crate) use lanes::Lanes;
@@ -65,46 +66,6 @@ impl Kernel {
             Kernel::Vfp => cfg!(all(target_arch = "arm", target_abi = "eabihf")),
         }
     }
-}
-
-/// Run-time AVX2 detection without `std`: CPUID for the instruction set and XGETBV for the
-/// operating system's saving of the YMM registers. Cached after the first call.
-#[cfg(target_arch = "x86_64")]
-fn avx2_available() -> bool {
-    use core::sync::atomic::{AtomicU8, Ordering};
-    static CACHE: AtomicU8 = AtomicU8::new(0); // 0 unknown, 1 no, 2 yes
-    match CACHE.load(Ordering::Relaxed) {
-        1 => return false,
-        2 => return true,
-        _ => {}
-    }
-    let yes = detect_avx2();
-    CACHE.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
-    yes
-}
-
-#[cfg(target_arch = "x86_64")]
-fn detect_avx2() -> bool {
-    use core::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
-    let leaf1 = __cpuid(1);
-    let osxsave = leaf1.ecx & (1 << 27) != 0;
-    let avx = leaf1.ecx & (1 << 28) != 0;
-    if !(osxsave && avx) {
-        return false;
-    }
-    // SAFETY: OSXSAVE is set, so XGETBV is available and enabled by the OS.
-    let xcr0 = unsafe { _xgetbv(0) };
-    if xcr0 & 0b110 != 0b110 {
-        return false; // the OS does not save XMM/YMM state
-    }
-    // Leaf 7 is queried only if the CPU reports it.
-    let max_leaf = __cpuid(0).eax;
-    max_leaf >= 7 && __cpuid_count(7, 0).ebx & (1 << 5) != 0
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn avx2_available() -> bool {
-    false
 }
 
 /// One layer's buffers for a step. Lengths are checked by [`layer_step`]; the kernels rely
