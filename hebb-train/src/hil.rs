@@ -138,6 +138,12 @@ pub fn run_episode(
     record(env, &mut fw, env_seed, max_steps, |c| c.outputs.clone())
 }
 
+/// Checks that the firmware can control `env` with `rule` (see [`run_episode`]), before any
+/// firmware is built: one line where it cannot.
+pub fn check_controls(rule: &[u8], env: &dyn Env) -> Result<()> {
+    firmware_agent(rule, env).map(|_| ())
+}
+
 /// The setup of `rule` for `env`, refused with one line where the firmware cannot control
 /// `env` with it: a CNN front end (the firmware runs the plastic network only) or a network
 /// whose input or output size is not the environment's.

@@ -49,7 +49,8 @@ pub fn run(a: HilArgs) -> Result<()> {
     };
     let morphology = a.morphology.as_deref();
     // Refuse an environment the rule cannot control before building anything.
-    hil::desktop_episode(&bytes, env::make(&env_name, morphology)?.as_mut(), a.seed, 0, 0)?;
+    let mut env = env::make(&env_name, morphology)?;
+    hil::check_controls(&bytes, env.as_ref())?;
     let elf = match (&a.firmware, &a.serial) {
         (_, Some(_)) => PathBuf::new(),
         (Some(p), None) => p.clone(),
@@ -66,7 +67,6 @@ pub fn run(a: HilArgs) -> Result<()> {
         return Err(Error::Firmware(format!("the firmware did not load its rule: {ready:?}")));
     }
     let weight_seed = hebb_train::episode::weight_seed(a.seed);
-    let mut env = env::make(&env_name, morphology)?;
     let t0 = std::time::Instant::now();
     let h = hil::run_episode(&mut mcu, &bytes, env.as_mut(), a.seed, weight_seed, a.steps)?;
     let hil_s = t0.elapsed().as_secs_f64();
