@@ -1,14 +1,11 @@
 //! The `hebb` binary end to end: bad input gives one clear line and a non-zero exit, and
 //! nothing is overwritten.
 
-use std::process::Command;
-
 use hebb_core::rulefile::{Encoding, RuleFile};
 
-fn hebb(args: &[&str], cwd: &std::path::Path) -> (bool, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_hebb")).args(args).current_dir(cwd).output().unwrap();
-    (o.status.success(), String::from_utf8_lossy(&o.stdout).into(), String::from_utf8_lossy(&o.stderr).into())
-}
+#[path = "support/run_hebb.rs"]
+mod run_hebb;
+use run_hebb::hebb;
 
 #[test]
 fn train_eval_export_inspect() {

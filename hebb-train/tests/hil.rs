@@ -7,6 +7,8 @@ use std::process::Command;
 
 #[path = "support/firmware_tools.rs"]
 mod firmware_tools;
+#[path = "support/run_hebb.rs"]
+mod run_hebb;
 
 #[test]
 fn short_hil_episode_matches_desktop() {
@@ -43,11 +45,7 @@ fn trained_deep_cartpole_rule_balances_on_the_firmware() {
         return;
     }
     let d = tempfile::tempdir().unwrap();
-    let hebb = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_hebb")).args(args).current_dir(d.path()).output().unwrap();
-        let (so, se) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        (out.status.success(), so.into_owned(), se.into_owned())
-    };
+    let hebb = |args: &[&str]| run_hebb::hebb(args, d.path());
     let (ok, _, err) =
         hebb(&["train", "--env", "cartpole", "--hidden", "32,16,8", "--gens", "30", "--out", "r", "--quiet"]);
     assert!(ok, "{err}");
