@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! python3 tools/pybullet/ant_landing.py --pattern trot --freq 2 --amp 1 --out /tmp/pb_trot.json
-//! cargo run --release -p hebb-train --example ant_landing -- /tmp/pb_trot.json [--seed 0] [--every 2] [--substeps4]
+//! cargo run --release -p hebb-train --example ant_landing -- /tmp/pb_trot.json [--seed 0] [--every 2] [--substeps4 | --substeps N --iterations M]
 //! ```
 //!
 //! Over the first dozen steps (the ant falls onto its legs) the two agree to a few millimetres;
@@ -40,6 +40,8 @@ fn main() -> Res<()> {
             "--seed" => show = args.next().ok_or("--seed K")?.parse()?,
             "--every" => every = args.next().ok_or("--every N")?.parse::<usize>()?.max(1),
             "--substeps4" => sim = SimParams::reference(),
+            "--substeps" => sim.substeps = args.next().ok_or("--substeps N")?.parse()?,
+            "--iterations" => sim.solver_iterations = args.next().ok_or("--iterations N")?.parse()?,
             _ if path.is_none() => path = Some(a),
             _ => return Err(format!("unknown argument {a}").into()),
         }
