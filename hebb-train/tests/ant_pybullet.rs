@@ -80,3 +80,41 @@ fn the_fixture_and_the_replay_use_the_same_statistics() {
         .collect();
     assert!(compare(&shifted).iter().filter(|r| r.stat == "z_mean").all(|r| !r.within()));
 }
+
+/// From pybullet's own start state, the fall onto the legs under a full-amplitude 2 Hz trot
+/// (steps 1–13, no foot on the floor yet) follows pybullet's trajectory step by step: motors,
+/// masses, inertia and the raw-axis ankles together. After the landing the two part (the torso
+/// sinks lower in hebb; docs/quadruped-fidelity.md) — printed, not asserted.
+#[test]
+fn ant_bullet_falls_onto_its_legs_like_pybullet_from_the_same_start() {
+    use hebb_train::env::ant::body::SimParams;
+    use hebb_train::env::ant::landing::{LandingFixture, replay};
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pybullet_ant_landing.json");
+    let fx = LandingFixture::load(&path).expect("the committed landing fixture loads");
+    assert!(fx.seeds.len() >= 4 && fx.seeds.iter().all(|s| s.z.len() >= 40));
+    const AIRBORNE: usize = 13;
+    let (mut dz, mut dq, mut drp, mut dlow) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let (mut pb_z30, mut hb_z30) = (0.0, 0.0);
+    for pb in &fx.seeds {
+        let hb = replay(&fx, pb, SimParams::default());
+        for (t, h) in hb.iter().enumerate().take(AIRBORNE) {
+            // Both still in the air: no foot within 5 cm of the floor.
+            assert!(pb.low[t].iter().chain(&h.low).all(|&l| l > 0.05), "a foot is down at step {}", t + 1);
+            dz = dz.max((h.z - pb.z[t]).abs());
+            dq = dq.max((0..8).map(|j| (h.q[j] - pb.q[t][j]).abs()).fold(0.0, f64::max));
+            drp = drp.max((0..2).map(|i| (h.rp[i] - pb.rp[t][i]).abs()).fold(0.0, f64::max));
+            dlow = dlow.max((0..4).map(|k| (h.low[k] - pb.low[t][k]).abs()).fold(0.0, f64::max));
+        }
+        pb_z30 += pb.z[29] / fx.seeds.len() as f64;
+        hb_z30 += hb[29].z / fx.seeds.len() as f64;
+    }
+    println!(
+        "steps 1-{AIRBORNE}: max |dz| {dz:.4} m, |dq| {dq:.4} rad, |d roll/pitch| {drp:.4} rad, |d foot low| {dlow:.4} m"
+    );
+    println!("after the landing, torso at step 30: pybullet {pb_z30:.3} m, hebb {hb_z30:.3} m");
+    assert!(dz < 0.005, "torso height off by {dz} m while falling");
+    assert!(dq < 0.07, "joint angles off by {dq} rad while falling");
+    assert!(drp < 0.015, "torso roll/pitch off by {drp} rad while falling");
+    assert!(dlow < 0.035, "feet heights off by {dlow} m while falling");
+}

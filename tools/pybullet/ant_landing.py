@@ -8,6 +8,8 @@ before contact chaos sets in, the two simulators can then be compared step by st
 and orientation, joint angles, each foot's lowest point and the contact flags.
 
     python3 tools/pybullet/ant_landing.py --pattern trot --freq 2 --amp 1 --out /tmp/pb_trot.json
+    # the test fixture:
+    python3 tools/pybullet/ant_landing.py --seeds 4 --steps 40 --out hebb-train/tests/fixtures/pybullet_ant_landing.json
     python3 tools/pybullet/ant_landing.py ... --unit-axes      # ankle axes normalised, torque / sqrt 2
 
 `--unit-axes` loads a copy of the MJCF ant whose ankle axes have unit length and scales the ankle
@@ -91,8 +93,17 @@ def main():
             if done:
                 break
         out["seeds"].append(rec)
+    def rounded(v):
+        if isinstance(v, float):
+            return round(v, 5)
+        if isinstance(v, list):
+            return [rounded(x) for x in v]
+        if isinstance(v, dict):
+            return {k: rounded(x) for k, x in v.items()}
+        return v
+
     with open(args.out, "w") as f:
-        json.dump(out, f)
+        json.dump(rounded(out), f, separators=(",", ":"))
     print(f"wrote {args.out}: {args.seeds} seeds, {args.steps} steps", file=sys.stderr)
 
 

@@ -32,6 +32,7 @@
 pub mod body;
 pub mod draw;
 pub mod fidelity;
+pub mod landing;
 pub mod morphology;
 pub mod obs;
 pub mod protocol;
