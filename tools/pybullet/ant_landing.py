@@ -62,6 +62,8 @@ def main():
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--steps", type=int, default=80)
     ap.add_argument("--unit-axes", action="store_true")
+    ap.add_argument("--solver-iterations", type=int, default=None, help="pybullet's numSolverIterations (env: 5)")
+    ap.add_argument("--substeps", type=int, default=None, help="pybullet's numSubSteps per 16.5 ms step (env: 4)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     if args.unit_axes:
@@ -74,6 +76,12 @@ def main():
         env.seed(seed)
         env.reset()
         r, c = env.robot, env._p
+        if args.solver_iterations or args.substeps:
+            c.setPhysicsEngineParameter(
+                fixedTimeStep=0.0165,
+                numSolverIterations=args.solver_iterations or 5,
+                numSubSteps=args.substeps or 4,
+            )
         rec = {"q0": [j.get_state()[0] for j in r.ordered_joints], "z": [], "rp": [], "q": [], "low": [], "contact": []}
         for t in range(args.steps):
             a = np.array(action(ep, t, None), dtype=float)
