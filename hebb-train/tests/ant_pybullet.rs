@@ -116,5 +116,5 @@ fn ant_bullet_falls_onto_its_legs_like_pybullet_from_the_same_start() {
     assert!(dz < 0.005, "torso height off by {dz} m while falling");
     assert!(dq < 0.07, "joint angles off by {dq} rad while falling");
     assert!(drp < 0.015, "torso roll/pitch off by {drp} rad while falling");
-    assert!(dlow < 0.035, "feet heights off by {dlow} m while falling");
+    assert!(dlow < 0.015, "feet heights off by {dlow} m while falling");
 }

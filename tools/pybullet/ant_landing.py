@@ -90,9 +90,12 @@ def main():
             low = []
             for k, name in enumerate(FEET):
                 part = r.parts[name]
-                ls = c.getLinkState(part.bodies[part.bodyIndex], part.bodyPartIndex)
-                rot = np.array(c.getMatrixFromQuaternion(ls[1])).reshape(3, 3)
-                low.append(float(ls[0][2] - abs((rot @ np.array(HALF[k]))[2]) - FOOT_RADIUS))
+                ls = c.getLinkState(part.bodies[part.bodyIndex], part.bodyPartIndex, computeForwardKinematics=1)
+                # The capsule runs from the link frame's origin (the ankle) to 2 * HALF in it.
+                rot = np.array(c.getMatrixFromQuaternion(ls[5])).reshape(3, 3)
+                ankle_z = ls[4][2]
+                tip_z = ankle_z + (rot @ (2.0 * np.array(HALF[k])))[2]
+                low.append(float(min(ankle_z, tip_z) - FOOT_RADIUS))
             rec["z"].append(float(r.body_xyz[2]))
             rec["rp"].append([float(r.body_rpy[0]), float(r.body_rpy[1])])
             rec["q"].append([float(j.get_state()[0]) for j in r.ordered_joints])
