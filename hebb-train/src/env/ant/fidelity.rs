@@ -186,6 +186,12 @@ pub fn gait_phases(pattern: &str) -> Option<[f64; 8]> {
     Some(std::array::from_fn(|j| legs[j / 2] - if j % 2 == 1 { 0.5 * PI } else { 0.0 }))
 }
 
+/// A periodic gait's action at step `t` (0-based): `amp · sin(2π·freq·t·DT + phase_j)`, clipped.
+pub fn sine_action(phases: &[f64; 8], freq: f64, amp: f64, t: usize) -> [f32; 8] {
+    let w = 2.0 * std::f64::consts::PI * freq * DT * t as f64;
+    std::array::from_fn(|j| (amp * (w + phases[j]).sin()).clamp(-1.0, 1.0) as f32)
+}
+
 /// The action of `ep` at step `t` (0-based); `rng` is the episode's random stream.
 pub fn action(ep: &Episode, t: u32, rng: &mut SplitMix64) -> Result<[f32; 8]> {
     let p = &ep.params;
@@ -195,9 +201,7 @@ pub fn action(ep: &Episode, t: u32, rng: &mut SplitMix64) -> Result<[f32; 8]> {
         "random" => std::array::from_fn(|_| rng.uniform() as f32),
         "sine" => {
             let ph = gait_phases(p.pattern.as_deref().ok_or_else(bad)?).ok_or_else(bad)?;
-            let (freq, amp) = (p.freq.ok_or_else(bad)?, p.amp.ok_or_else(bad)?);
-            let w = 2.0 * std::f64::consts::PI * freq * DT * t as f64;
-            std::array::from_fn(|j| (amp * (w + ph[j]).sin()).clamp(-1.0, 1.0) as f32)
+            sine_action(&ph, p.freq.ok_or_else(bad)?, p.amp.ok_or_else(bad)?, t as usize)
         }
         "pulse" => {
             let (j, v, len) = (p.joint.ok_or_else(bad)?, p.value.ok_or_else(bad)?, p.len.ok_or_else(bad)?);

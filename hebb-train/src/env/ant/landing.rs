@@ -10,7 +10,7 @@
 use serde::Deserialize;
 
 use super::body::{AntBody, Physics, SimParams};
-use super::fidelity::{DT, gait_phases};
+use super::fidelity::{gait_phases, sine_action};
 use super::morphology::Morphology;
 use super::obs::rpy;
 use super::{START_Z, TORQUE_SCALE};
@@ -87,9 +87,7 @@ impl LandingFixture {
 
     /// The gait's actions at step `t` (0-based), as the recorder computed them.
     pub fn action(&self, t: usize) -> [f32; 8] {
-        let ph = gait_phases(&self.pattern).unwrap_or([0.0; 8]);
-        let w = 2.0 * std::f64::consts::PI * self.freq * DT * t as f64;
-        std::array::from_fn(|j| (self.amp * (w + ph[j]).sin()).clamp(-1.0, 1.0) as f32)
+        sine_action(&gait_phases(&self.pattern).unwrap_or([0.0; 8]), self.freq, self.amp, t)
     }
 }
 
@@ -97,20 +95,17 @@ impl LandingFixture {
 /// initial joint angles under the fixture's gait, for as many steps as the trajectory has.
 pub fn replay(fx: &LandingFixture, traj: &Trajectory, sim: SimParams) -> Vec<StepState> {
     let q: [f32; 8] = std::array::from_fn(|j| traj.q0.get(j).copied().unwrap_or(0.0) as f32);
-    let morph = Morphology::standard();
-    let radii = morph.legs.map(|l| f64::from(l.radius));
-    let mut body = AntBody::new(&morph, q, START_Z, Physics::Pybullet, sim);
+    let mut body = AntBody::new(&Morphology::standard(), q, START_Z, Physics::Pybullet, sim);
     (0..traj.z.len())
         .map(|t| {
             body.step(fx.action(t).map(|a| TORQUE_SCALE * a));
             let r = body.readout();
-            let sk = body.skeleton();
             let [roll, pitch, _] = rpy(r.torso_quat);
             StepState {
                 z: f64::from(r.torso_pos[2]),
                 rp: [f64::from(roll), f64::from(pitch)],
                 q: r.q.map(f64::from),
-                low: std::array::from_fn(|k| f64::from(sk[k][1][2].min(sk[k][2][2])) - radii[k]),
+                low: std::array::from_fn(|k| f64::from(body.foot_low(k))),
                 contact: r.feet_on_floor,
             }
         })

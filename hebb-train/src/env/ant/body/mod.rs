@@ -294,9 +294,14 @@ impl AntBody {
 
     /// Whether lower leg `k` is within [`CONTACT_THRESHOLD`] of the floor.
     fn foot_on_floor(&self, k: usize) -> bool {
+        self.foot_low(k) <= CONTACT_THRESHOLD
+    }
+
+    /// Height above the floor of lower leg `k`'s lowest point (m; negative inside the floor).
+    pub fn foot_low(&self, k: usize) -> f32 {
         let pose = self.world.bodies[self.links[2 * k + 1]].position();
         let (a, b) = (pose.translation, pose.transform_point(self.feet_tip[k]));
-        a.z.min(b.z) - self.radii[k] <= CONTACT_THRESHOLD
+        a.z.min(b.z) - self.radii[k]
     }
 
     /// Per leg, the world positions of the hip joint, the ankle joint and the foot tip (for
